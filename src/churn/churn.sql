@@ -1,0 +1,1 @@
+-- churn area: SQL objects, in dependency order.

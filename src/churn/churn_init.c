@@ -1,0 +1,16 @@
+/*
+ * churn_init.c
+ *		Start-up of the churn area: its GUCs (crm_profile.*), registered once per
+ *		backend from _PG_init.
+ */
+#include "postgres.h"
+
+#include "common/areas.h"
+
+/*
+ * CrmChurnInit: define the area's settings.  Called once from _PG_init.
+ */
+void
+CrmChurnInit(void)
+{
+}

@@ -1,0 +1,1 @@
+-- identity area: SQL objects, in dependency order.

@@ -1,0 +1,1 @@
+-- names area: SQL objects, in dependency order.

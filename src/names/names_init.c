@@ -1,0 +1,16 @@
+/*
+ * names_init.c
+ *		Start-up of the names area: its GUCs (crm_profile.*), registered once per
+ *		backend from _PG_init.
+ */
+#include "postgres.h"
+
+#include "common/areas.h"
+
+/*
+ * CrmNamesInit: define the area's settings.  Called once from _PG_init.
+ */
+void
+CrmNamesInit(void)
+{
+}

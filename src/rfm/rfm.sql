@@ -1,0 +1,1 @@
+-- rfm area: SQL objects, in dependency order.

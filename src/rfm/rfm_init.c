@@ -1,0 +1,16 @@
+/*
+ * rfm_init.c
+ *		Start-up of the rfm area: its GUCs (crm_profile.*), registered once per
+ *		backend from _PG_init.
+ */
+#include "postgres.h"
+
+#include "common/areas.h"
+
+/*
+ * CrmRfmInit: define the area's settings.  Called once from _PG_init.
+ */
+void
+CrmRfmInit(void)
+{
+}

@@ -1,0 +1,1 @@
+-- tags area: SQL objects, in dependency order.

@@ -1,0 +1,16 @@
+/*
+ * tags_init.c
+ *		Start-up of the tags area: its GUCs (crm_profile.*), registered once per
+ *		backend from _PG_init.
+ */
+#include "postgres.h"
+
+#include "common/areas.h"
+
+/*
+ * CrmTagsInit: define the area's settings.  Called once from _PG_init.
+ */
+void
+CrmTagsInit(void)
+{
+}

@@ -1,0 +1,1 @@
+-- views area: SQL objects, in dependency order.
