@@ -10,7 +10,8 @@ EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" crm_profile.
 AREAS       = names identity rfm tags churn views
 
 MODULE_big  = crm_profile
-OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
+OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c))) \
+              $(patsubst %.cpp,%.o,$(sort $(wildcard src/*/*.cpp)))
 
 # Released scripts are frozen under src/sql/ and never edited.  The current
 # version's install script, and the upgrade from the last release, are built.
@@ -30,6 +31,11 @@ REGRESS      = init $(filter-out init,$(sort $(basename $(notdir $(wildcard sql/
 REGRESS_OPTS = --encoding=UTF8 --no-locale
 ISOLATION      = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=output_iso --load-extension=crm_profile
+
+# An area that needs more (a library, a C++ shim) says so in src/<area>/area.mk
+# (e.g. SHLIB_LINK += -lfoo), and lists its Debian build packages in
+# src/<area>/debian-packages, read by test/lib/common.sh.
+-include $(sort $(wildcard src/*/area.mk))
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

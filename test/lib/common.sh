@@ -15,7 +15,8 @@ PG_MAJOR=${PG_MAJOR:-15}
 CRM_PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-contrib
   postgresql-$PG_MAJOR-similarity postgresql-$PG_MAJOR-cron libroaring-dev libicu-dev
   pkg-config make gcc"
-CRM_EXTRA_PACKAGES=${CRM_EXTRA_PACKAGES:-}
+# Areas list further build/test packages in src/<area>/debian-packages.
+CRM_EXTRA_PACKAGES="${CRM_EXTRA_PACKAGES:-} $(cat "$CRM_ROOT"/src/*/debian-packages 2>/dev/null | grep -v '^#' | tr '\n' ' ')"
 
 log() { printf '== %s\n' "$*" >&2; }
 
