@@ -16,7 +16,7 @@ CRM_PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-co
   postgresql-$PG_MAJOR-similarity postgresql-$PG_MAJOR-cron libroaring-dev libicu-dev
   pkg-config make gcc"
 # Areas list further build/test packages in src/<area>/debian-packages.
-CRM_EXTRA_PACKAGES="${CRM_EXTRA_PACKAGES:-} $(cat "$CRM_ROOT"/src/*/debian-packages 2>/dev/null | grep -v '^#' | tr '\n' ' ')"
+CRM_EXTRA_PACKAGES="${CRM_EXTRA_PACKAGES:-} $(cat "$CRM_ROOT"/src/*/debian-packages 2>/dev/null | grep -v "^#" | tr "\n" " " || true)"
 
 log() { printf '== %s\n' "$*" >&2; }
 
