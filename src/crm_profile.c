@@ -13,6 +13,7 @@
 
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 
 #include "common/areas.h"
 #include "common/compat.h"
