@@ -73,6 +73,7 @@ extern double CrmNameSimilarityThreshold;
 /* phonetic.c: blocking key of a normalised name (sorted token codes) */
 extern char *CrmNamePhonetic(const char *norm, int len);
 extern int	CrmTokenPhonetic(const CrmName *n, int t, char *out);
+extern int	CrmPhoneticCode(const uint32 *k, int n, char *out, int max);
 
 /* name_gin.c: blocking keys shared by the %% operator and the GIN opclass */
 extern int	CrmNameKeys(const CrmName *n, bool query, int32 *keys, int maxkeys);

@@ -56,6 +56,50 @@ nick_lookup(const char *s)
 }
 
 /*
+ * nick_group_of: true if entry x belongs to canonical group g.
+ */
+static bool
+nick_group_of(int x, uint16 g)
+{
+	const CrmNickEntry *e = &crm_nick_entries[x];
+	int			i;
+
+	for (i = 0; i < e->ngroups; i++)
+		if (crm_nick_groups[e->first + i] == g)
+			return true;
+	return false;
+}
+
+/*
+ * nick_direct: true if one of two nickname-table entries is the formal name
+ * of the other (robert - bob).  Two nicknames of one formal name are not
+ * enough: the list pairs green and berry through greenberry.
+ */
+static bool
+nick_direct(int x, int y)
+{
+	const CrmNickEntry *a = &crm_nick_entries[x];
+	const CrmNickEntry *b = &crm_nick_entries[y];
+	int			i;
+
+	for (i = 0; i < b->ngroups; i++)
+	{
+		uint16		g = crm_nick_groups[b->first + i];
+
+		if (strcmp(crm_nick_canonical[g], a->name) == 0)
+			return true;
+	}
+	for (i = 0; i < a->ngroups; i++)
+	{
+		uint16		g = crm_nick_groups[a->first + i];
+
+		if (strcmp(crm_nick_canonical[g], b->name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * nick_compatible: true if two nickname-table entries share a canonical
  * group (the same entry included).
  */
@@ -63,16 +107,13 @@ static bool
 nick_compatible(int x, int y)
 {
 	const CrmNickEntry *a = &crm_nick_entries[x];
-	const CrmNickEntry *b = &crm_nick_entries[y];
-	int			i,
-				j;
+	int			i;
 
 	if (x == y)
 		return true;
 	for (i = 0; i < a->ngroups; i++)
-		for (j = 0; j < b->ngroups; j++)
-			if (crm_nick_groups[a->first + i] == crm_nick_groups[b->first + j])
-				return true;
+		if (nick_group_of(y, crm_nick_groups[a->first + i]))
+			return true;
 	return false;
 }
 
@@ -222,6 +263,20 @@ keys_equal(const uint32 *a, int na, const uint32 *b, int nb)
 }
 
 /*
+ * jw_scaled: Jaro-Winkler rescaled so that unrelated tokens (which score
+ * about 0.4-0.6) count nothing: max(0, (jw - floor) / (1 - floor)).  The
+ * floor 0.6 was chosen on Febrl dataset 1 (test/bench/names/quality.sql):
+ * ROC AUC 0.983 without the rescaling, 0.993 with it.
+ */
+#define JW_FLOOR 0.6
+
+static inline double
+jw_scaled(double jw)
+{
+	return jw <= JW_FLOOR ? 0.0 : (jw - JW_FLOOR) / (1.0 - JW_FLOOR);
+}
+
+/*
  * token_score: similarity in [0, 1] of token x of A and token y of B.
  */
 static double
@@ -243,9 +298,9 @@ token_score(const CrmName *A, const CrmNameToken *x, const CrmName *B,
 		return 1.0;
 	if (x->nkey == 1 || y->nkey == 1)
 		return (xk[0] == yk[0]) ? 0.9 : 0.0;
-	if (x->nick >= 0 && y->nick >= 0 && nick_compatible(x->nick, y->nick))
+	if (x->nick >= 0 && y->nick >= 0 && nick_direct(x->nick, y->nick))
 		return 0.95;
-	return CrmJaroWinklerCp(xk, x->nkey, yk, y->nkey);
+	return jw_scaled(CrmJaroWinklerCp(xk, x->nkey, yk, y->nkey));
 }
 
 /*
