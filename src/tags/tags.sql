@@ -427,11 +427,16 @@ BEGIN
   IF NEW.rule IS NULL THEN
     RETURN NEW;
   END IF;
+  IF NEW.rule_source IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('tag "%s" has a rule but no rule_source', NEW.name),
+      HINT = 'Set rule_source to the schema-qualified relation the rule reads, e.g. public.customer_profile.';
+  END IF;
   BEGIN
     rel := NEW.rule_source::regclass;
   EXCEPTION WHEN OTHERS THEN
     RAISE EXCEPTION USING ERRCODE = SQLSTATE,
-      MESSAGE = format('invalid rule source %L for tag %L', NEW.rule_source, NEW.name),
+      MESSAGE = format('invalid rule source "%s" for tag "%s"', NEW.rule_source, NEW.name),
       DETAIL = SQLERRM || '.',
       HINT = 'Write the relation with its schema, e.g. public.customer_profile.';
   END;
@@ -440,9 +445,14 @@ BEGIN
     EXECUTE crm.tag_rule_query(rel, NEW.rule_key, NEW.rule) || ' LIMIT 0';
   EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    IF detail <> '' THEN
+      RAISE EXCEPTION USING ERRCODE = SQLSTATE,
+        MESSAGE = format('invalid rule for tag "%s": %s', NEW.name, SQLERRM),
+        DETAIL = detail,
+        HINT = 'A rule is one SQL condition over the columns of its rule_source.';
+    END IF;
     RAISE EXCEPTION USING ERRCODE = SQLSTATE,
-      MESSAGE = format('invalid rule for tag %L: %s', NEW.name, SQLERRM),
-      DETAIL = detail,
+      MESSAGE = format('invalid rule for tag "%s": %s', NEW.name, SQLERRM),
       HINT = 'A rule is one SQL condition over the columns of its rule_source.';
   END;
   RETURN NEW;
@@ -557,12 +567,12 @@ COMMENT ON FUNCTION crm.has_tag(crm.tagset, text) IS
 CREATE FUNCTION crm.tag_names(tags crm.tagset) RETURNS text[]
   LANGUAGE sql STABLE STRICT PARALLEL SAFE
   BEGIN ATOMIC
-    SELECT pg_catalog.array_agg(t.name ORDER BY t.name)
+    SELECT coalesce(pg_catalog.array_agg(t.name ORDER BY t.name), '{}')
       FROM crm.tags t
      WHERE crm.tagset_contains(tags, t.tag_id::bigint);
   END;
 COMMENT ON FUNCTION crm.tag_names(crm.tagset) IS
-  'names of the dictionary tags in a tagset, sorted (ids missing from crm.tags are left out)';
+  'names of the dictionary tags in a tagset, sorted (ids missing from crm.tags are left out; {} if none)';
 
 CREATE FUNCTION crm.tag_ids(VARIADIC names text[]) RETURNS crm.tagset
   LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
@@ -689,7 +699,7 @@ BEGIN
               || ') AS q(k)' INTO want;
     EXCEPTION WHEN OTHERS THEN
       RAISE EXCEPTION USING ERRCODE = SQLSTATE,
-        MESSAGE = format('rule of tag %L failed: %s', r.name, SQLERRM),
+        MESSAGE = format('rule of tag "%s" failed: %s', r.name, SQLERRM),
         HINT = 'No rule was applied.';
     END;
     want := coalesce(want, '{}');
