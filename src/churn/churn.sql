@@ -129,3 +129,231 @@ CREATE FUNCTION crm.clv(bgnbd crm.bgnbd_model, gammagamma crm.gammagamma_model,
   AS 'MODULE_PATHNAME', 'crm_clv';
 COMMENT ON FUNCTION crm.clv(crm.bgnbd_model, crm.gammagamma_model, float8, float8, float8, float8, integer, float8, float8, float8) IS
   'Customer lifetime value: margin x expected spend x expected purchases per period, over periods of period_length model time units, discounted by (1 + discount_rate) per period';
+
+-- ------------------------------------------------------- purchase summary
+CREATE TYPE crm.purchase_summary AS (
+  first_purchase date, last_purchase date,
+  x integer, t_x float8, "T" float8, mean_spend float8, total_spend float8,
+  recent_days integer, recent_spend float8, earlier_days integer, earlier_spend float8,
+  earlier_span float8, recent_window float8,
+  holdout_x integer, holdout_spend float8, time_unit_days float8);
+COMMENT ON TYPE crm.purchase_summary IS
+  'One customer''s purchase history as the churn models see it: x repeat purchase days, t_x and T in the time unit, mean repeat spend (first purchase excluded), recent-window and earlier activity, and purchase days and spend after calibration_end (holdout)';
+
+CREATE FUNCTION crm.purchase_summary_sfunc(internal, date, float8, date, interval, interval) RETURNS internal
+  LANGUAGE C IMMUTABLE PARALLEL SAFE    -- not STRICT: rows without a day are skipped, a NULL amount counts 0
+  AS 'MODULE_PATHNAME', 'crm_purchase_summary_sfunc';
+COMMENT ON FUNCTION crm.purchase_summary_sfunc(internal, date, float8, date, interval, interval) IS
+  'Transition function of crm.purchase_summary: collects (day, amount)';
+CREATE FUNCTION crm.purchase_summary_combine(internal, internal) RETURNS internal
+  LANGUAGE C IMMUTABLE PARALLEL SAFE    -- not STRICT: either partial state may be NULL
+  AS 'MODULE_PATHNAME', 'crm_purchase_summary_combine';
+COMMENT ON FUNCTION crm.purchase_summary_combine(internal, internal) IS
+  'Combine function of crm.purchase_summary';
+CREATE FUNCTION crm.purchase_summary_serial(internal) RETURNS bytea
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_purchase_summary_serial';
+COMMENT ON FUNCTION crm.purchase_summary_serial(internal) IS
+  'Serial function of crm.purchase_summary';
+CREATE FUNCTION crm.purchase_summary_deserial(bytea, internal) RETURNS internal
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_purchase_summary_deserial';
+COMMENT ON FUNCTION crm.purchase_summary_deserial(bytea, internal) IS
+  'Deserial function of crm.purchase_summary';
+CREATE FUNCTION crm.purchase_summary_final(internal) RETURNS crm.purchase_summary
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_purchase_summary_final';
+COMMENT ON FUNCTION crm.purchase_summary_final(internal) IS
+  'Final function of crm.purchase_summary: merges same-day orders and computes the summary';
+CREATE AGGREGATE crm.purchase_summary(day date, amount float8, calibration_end date,
+                                      time_unit interval, recent_window interval) (
+  SFUNC = crm.purchase_summary_sfunc, STYPE = internal,
+  COMBINEFUNC = crm.purchase_summary_combine, SERIALFUNC = crm.purchase_summary_serial,
+  DESERIALFUNC = crm.purchase_summary_deserial, FINALFUNC = crm.purchase_summary_final,
+  SSPACE = 128, PARALLEL = SAFE);
+COMMENT ON AGGREGATE crm.purchase_summary(date, float8, date, interval, interval) IS
+  'Per-customer summary of orders (use with GROUP BY customer): frequency = distinct repeat purchase days up to calibration_end, recency and age in time_unit, mean repeat spend, activity in the recent_window before calibration_end, and purchase days after it';
+
+-- --------------------------------------------------- early-warning rules
+CREATE TABLE crm.churn_rules (
+  rule        text PRIMARY KEY,
+  kind        text NOT NULL CHECK (kind IN ('spend_drop', 'activity_drop', 'overdue', 'low_p_alive')),
+  threshold   float8 NOT NULL CHECK (threshold > 0 AND threshold < 'Infinity'),
+  severity    text NOT NULL CHECK (severity IN ('low', 'medium', 'high')),
+  enabled     boolean NOT NULL DEFAULT true,
+  description text);
+COMMENT ON TABLE crm.churn_rules IS
+  'Early-warning rules the business sets (spend_drop, activity_drop: recent window below threshold x the earlier average; overdue: no purchase for threshold x the usual gap; low_p_alive: P(alive) below threshold); when empty, crm.churn_default_rules() apply';
+SELECT pg_catalog.pg_extension_config_dump('crm.churn_rules', '');
+
+CREATE FUNCTION crm.churn_default_rules()
+  RETURNS TABLE (rule text, kind text, threshold float8, severity text, enabled boolean, description text)
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE  -- no arguments, so STRICT would mean nothing
+  BEGIN ATOMIC
+    SELECT * FROM (VALUES
+      ('spend_drop'::text, 'spend_drop'::text, 0.5::float8, 'medium'::text, true,
+       'spend in the recent window below 50% of the customer''s earlier average'::text),
+      ('activity_drop', 'activity_drop', 0.5, 'low', true,
+       'purchase days in the recent window below 50% of the earlier average'),
+      ('overdue', 'overdue', 2, 'medium', true,
+       'no purchase for twice the customer''s usual gap'),
+      ('long_overdue', 'overdue', 4, 'high', true,
+       'no purchase for four times the customer''s usual gap'),
+      ('likely_gone', 'low_p_alive', 0.3, 'high', true,
+       'BG/NBD probability of being active below 30%')) AS r;
+  END;
+COMMENT ON FUNCTION crm.churn_default_rules() IS
+  'The built-in early-warning rules, used while crm.churn_rules is empty; copy them with INSERT INTO crm.churn_rules SELECT * FROM crm.churn_default_rules()';
+
+CREATE TYPE crm.churn_warning AS (reasons text[], risk_band text);
+COMMENT ON TYPE crm.churn_warning IS
+  'Early-warning result for one customer: the reasons (one per rule that fired) and the risk band low, medium or high';
+
+CREATE FUNCTION crm.churn_warnings(summary crm.purchase_summary, p_alive float8) RETURNS crm.churn_warning
+  LANGUAGE sql STABLE PARALLEL SAFE     -- not STRICT: a NULL p_alive only skips the low_p_alive rules
+  BEGIN ATOMIC
+    WITH rules AS (
+      SELECT r.rule, r.kind, r.threshold, r.severity FROM crm.churn_rules r WHERE r.enabled
+      UNION ALL
+      SELECT d.rule, d.kind, d.threshold, d.severity FROM crm.churn_default_rules() d
+       WHERE NOT EXISTS (SELECT 1 FROM crm.churn_rules)),
+    fired AS (
+      SELECT r.rule, r.severity,
+             CASE r.kind
+               WHEN 'spend_drop' THEN
+                 CASE WHEN (summary).earlier_span >= (summary).recent_window AND (summary).earlier_spend > 0
+                       AND (summary).recent_spend < r.threshold * (summary).earlier_spend * (summary).recent_window / (summary).earlier_span
+                 THEN format('%s: spent %s in the recent window, below %s%% of the earlier average %s',
+                             r.rule, round((summary).recent_spend::numeric, 2), round((r.threshold * 100)::numeric),
+                             round(((summary).earlier_spend * (summary).recent_window / (summary).earlier_span)::numeric, 2)) END
+               WHEN 'activity_drop' THEN
+                 CASE WHEN (summary).earlier_span >= (summary).recent_window AND (summary).earlier_days > 0
+                       AND (summary).recent_days < r.threshold * (summary).earlier_days * (summary).recent_window / (summary).earlier_span
+                 THEN format('%s: %s purchase days in the recent window, below %s%% of the earlier average %s',
+                             r.rule, (summary).recent_days, round((r.threshold * 100)::numeric),
+                             round(((summary).earlier_days * (summary).recent_window / (summary).earlier_span)::numeric, 2)) END
+               WHEN 'overdue' THEN
+                 CASE WHEN (summary).x > 0
+                       AND (summary)."T" - (summary).t_x > r.threshold * (summary).t_x / (summary).x
+                 THEN format('%s: no purchase for %s days, %s times the usual gap of %s days',
+                             r.rule, round(((summary)."T" - (summary).t_x) * (summary).time_unit_days),
+                             round((((summary)."T" - (summary).t_x) * (summary).x / (summary).t_x)::numeric, 1),
+                             round(((summary).t_x / (summary).x * (summary).time_unit_days)::numeric)) END
+               WHEN 'low_p_alive' THEN
+                 CASE WHEN p_alive < r.threshold
+                 THEN format('%s: probability of being active %s, below %s',
+                             r.rule, round(p_alive::numeric, 3), r.threshold) END
+             END AS reason
+        FROM rules r)
+    SELECT ROW(coalesce(array_agg(f.reason ORDER BY
+                                  CASE f.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, f.rule), '{}'),
+               CASE WHEN count(*) FILTER (WHERE f.severity = 'high') > 0
+                         OR count(*) FILTER (WHERE f.severity = 'medium') >= 2 THEN 'high'
+                    WHEN count(*) FILTER (WHERE f.severity = 'medium') > 0
+                         OR count(*) FILTER (WHERE f.severity = 'low') >= 2 THEN 'medium'
+                    ELSE 'low' END)::crm.churn_warning
+      FROM fired f
+     WHERE f.reason IS NOT NULL;
+  END;
+COMMENT ON FUNCTION crm.churn_warnings(crm.purchase_summary, float8) IS
+  'Applies the early-warning rules (crm.churn_rules, or the defaults while it is empty) to one customer''s summary: the reasons and a risk band (high: a high rule or two medium ones; medium: a medium rule or two low ones; else low)';
+
+-- ---------------------------------------- per-customer churn over a table
+CREATE FUNCTION crm.churn_holdout(orders regclass, calibration_end date, holdout_end date,
+                                  customer_column name DEFAULT 'customer_id',
+                                  time_column name DEFAULT 'ordered_at',
+                                  amount_column name DEFAULT 'amount',
+                                  time_unit interval DEFAULT '1 week')
+  RETURNS TABLE (customer_id bigint, x integer, t_x float8, "T" float8,
+                 p_alive float8, predicted float8, actual integer)
+  LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF holdout_end <= calibration_end THEN
+    RAISE EXCEPTION 'holdout_end "%" must be after calibration_end "%"', holdout_end, calibration_end
+      USING ERRCODE = '22023';
+  END IF;
+  RETURN QUERY EXECUTE format($q$
+    WITH s AS (
+      SELECT %1$I::bigint AS customer_id,
+             crm.purchase_summary(%2$I::date, %3$I::float8, $1, $3, '1 day') AS s
+        FROM %4$s
+       WHERE %2$I::date <= $2
+       GROUP BY 1),
+    cohort AS (SELECT * FROM s WHERE (s).x IS NOT NULL),
+    m AS (SELECT crm.bgnbd_fit((s).x, (s).t_x, (s)."T") AS bg FROM cohort)
+    SELECT c.customer_id, (c.s).x, (c.s).t_x, (c.s)."T",
+           crm.bgnbd_p_alive(m.bg, (c.s).x, (c.s).t_x, (c.s)."T"),
+           crm.bgnbd_conditional_purchases(m.bg, (c.s).x, (c.s).t_x, (c.s)."T",
+                                           ($2 - $1) / (c.s).time_unit_days),
+           (c.s).holdout_x
+      FROM cohort c, m
+     ORDER BY c.customer_id$q$,
+    customer_column, time_column, amount_column, orders)
+  USING calibration_end, holdout_end, time_unit;
+END;
+$$;
+COMMENT ON FUNCTION crm.churn_holdout(regclass, date, date, name, name, name, interval) IS
+  'Calibration/holdout check: fits BG/NBD on the orders up to calibration_end and returns, per customer of that cohort, the predicted and the actual purchase days in (calibration_end, holdout_end]; sum() the columns for totals';
+
+CREATE FUNCTION crm.churn_scores(orders regclass,
+                                 customer_column name DEFAULT 'customer_id',
+                                 time_column name DEFAULT 'ordered_at',
+                                 amount_column name DEFAULT 'amount',
+                                 as_of date DEFAULT CURRENT_DATE,
+                                 time_unit interval DEFAULT '1 week',
+                                 horizon_months integer DEFAULT 12,
+                                 discount_rate float8 DEFAULT 0.01,
+                                 margin float8 DEFAULT 1,
+                                 recent_window interval DEFAULT '90 days',
+                                 bgnbd crm.bgnbd_model DEFAULT NULL,
+                                 gammagamma crm.gammagamma_model DEFAULT NULL)
+  RETURNS TABLE (customer_id bigint, first_purchase date, last_purchase date,
+                 x integer, t_x float8, "T" float8, mean_spend float8,
+                 p_alive float8, expected_purchases float8, clv float8,
+                 reasons text[], risk_band text)
+  LANGUAGE plpgsql STABLE PARALLEL RESTRICTED  -- not STRICT: NULL models mean "fit them on these orders"
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  unit_days float8;
+BEGIN
+  IF orders IS NULL OR customer_column IS NULL OR time_column IS NULL OR amount_column IS NULL
+     OR as_of IS NULL OR time_unit IS NULL OR horizon_months IS NULL OR discount_rate IS NULL
+     OR margin IS NULL OR recent_window IS NULL THEN
+    RAISE EXCEPTION 'only the models may be NULL in crm.churn_scores' USING ERRCODE = '22004';
+  END IF;
+  unit_days := extract(epoch FROM time_unit) / 86400;
+  IF unit_days <= 0 THEN
+    RAISE EXCEPTION 'time_unit must be a positive interval' USING ERRCODE = '22023';
+  END IF;
+  RETURN QUERY EXECUTE format($q$
+    WITH s AS MATERIALIZED (
+      SELECT %1$I::bigint AS customer_id,
+             crm.purchase_summary(%2$I::date, %3$I::float8, $1, $2, $3) AS s
+        FROM %4$s
+       WHERE %2$I::date <= $1
+       GROUP BY 1),
+    m AS (
+      SELECT coalesce($4, crm.bgnbd_fit((s).x, (s).t_x, (s)."T") FILTER (WHERE $4 IS NULL)) AS bg,
+             coalesce($5, crm.gammagamma_fit((s).x, (s).mean_spend) FILTER (WHERE $5 IS NULL)) AS gg
+        FROM s),
+    scored AS (
+      SELECT s.customer_id, s.s, m.bg, m.gg,
+             crm.bgnbd_p_alive(m.bg, (s.s).x, (s.s).t_x, (s.s)."T") AS p_alive
+        FROM s, m)
+    SELECT c.customer_id, (c.s).first_purchase, (c.s).last_purchase,
+           (c.s).x, (c.s).t_x, (c.s)."T", (c.s).mean_spend, c.p_alive,
+           crm.bgnbd_conditional_purchases(c.bg, (c.s).x, (c.s).t_x, (c.s)."T", $6 * 30.4375 / $9),
+           crm.clv(c.bg, c.gg, (c.s).x, (c.s).t_x, (c.s)."T", (c.s).mean_spend,
+                   $6, 30.4375 / $9, $7, $8),
+           w.reasons, w.risk_band
+      FROM scored c, LATERAL crm.churn_warnings(c.s, c.p_alive) w
+     ORDER BY c.customer_id$q$,
+    customer_column, time_column, amount_column, orders)
+  USING as_of, time_unit, recent_window, bgnbd, gammagamma, horizon_months, discount_rate, margin, unit_days;
+END;
+$$;
+COMMENT ON FUNCTION crm.churn_scores(regclass, name, name, name, date, interval, integer, float8, float8, interval, crm.bgnbd_model, crm.gammagamma_model) IS
+  'Per-customer churn view over any orders table or view: summarises the orders up to as_of, fits BG/NBD and Gamma-Gamma (unless models are given), and returns P(alive), expected purchases and CLV over horizon_months, the early-warning reasons and the risk band';
