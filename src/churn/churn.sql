@@ -183,7 +183,7 @@ CREATE TABLE crm.churn_rules (
   enabled     boolean NOT NULL DEFAULT true,
   description text);
 COMMENT ON TABLE crm.churn_rules IS
-  'Early-warning rules the business sets (spend_drop, activity_drop: recent window below threshold x the earlier average; overdue: no purchase for threshold x the usual gap; low_p_alive: P(alive) below threshold); when empty, crm.churn_default_rules() apply';
+  'Early-warning rules the business sets (spend_drop, activity_drop: recent window below threshold x the earlier average, for customers with at least two earlier purchase days and history longer than the window; overdue: no purchase for threshold x the usual gap; low_p_alive: P(alive) below threshold); when empty, crm.churn_default_rules() apply';
 SELECT pg_catalog.pg_extension_config_dump('crm.churn_rules', '');
 
 CREATE FUNCTION crm.churn_default_rules()
@@ -221,13 +221,13 @@ CREATE FUNCTION crm.churn_warnings(summary crm.purchase_summary, p_alive float8)
       SELECT r.rule, r.severity,
              CASE r.kind
                WHEN 'spend_drop' THEN
-                 CASE WHEN (summary).earlier_span >= (summary).recent_window AND (summary).earlier_spend > 0
+                 CASE WHEN (summary).earlier_span >= (summary).recent_window AND (summary).earlier_days >= 2 AND (summary).earlier_spend > 0
                        AND (summary).recent_spend < r.threshold * (summary).earlier_spend * (summary).recent_window / (summary).earlier_span
                  THEN format('%s: spent %s in the recent window, below %s%% of the earlier average %s',
                              r.rule, round((summary).recent_spend::numeric, 2), round((r.threshold * 100)::numeric),
                              round(((summary).earlier_spend * (summary).recent_window / (summary).earlier_span)::numeric, 2)) END
                WHEN 'activity_drop' THEN
-                 CASE WHEN (summary).earlier_span >= (summary).recent_window AND (summary).earlier_days > 0
+                 CASE WHEN (summary).earlier_span >= (summary).recent_window AND (summary).earlier_days >= 2
                        AND (summary).recent_days < r.threshold * (summary).earlier_days * (summary).recent_window / (summary).earlier_span
                  THEN format('%s: %s purchase days in the recent window, below %s%% of the earlier average %s',
                              r.rule, (summary).recent_days, round((r.threshold * 100)::numeric),
@@ -259,6 +259,25 @@ COMMENT ON FUNCTION crm.churn_warnings(crm.purchase_summary, float8) IS
   'Applies the early-warning rules (crm.churn_rules, or the defaults while it is empty) to one customer''s summary: the reasons and a risk band (high: a high rule or two medium ones; medium: a medium rule or two low ones; else low)';
 
 -- ---------------------------------------- per-customer churn over a table
+CREATE FUNCTION crm.churn_check_columns(orders regclass, VARIADIC columns name[]) RETURNS void
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c name;
+BEGIN
+  FOREACH c IN ARRAY columns LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                    WHERE attrelid = orders AND attname = c AND attnum > 0 AND NOT attisdropped) THEN
+      RAISE EXCEPTION 'column "%" does not exist in "%"', c, orders
+        USING ERRCODE = '42703';
+    END IF;
+  END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION crm.churn_check_columns(regclass, name[]) IS
+  'Raises 42703 unless every named column exists in the table or view (used by crm.churn_scores and crm.churn_holdout)';
+
 CREATE FUNCTION crm.churn_holdout(orders regclass, calibration_end date, holdout_end date,
                                   customer_column name DEFAULT 'customer_id',
                                   time_column name DEFAULT 'ordered_at',
@@ -274,6 +293,7 @@ BEGIN
     RAISE EXCEPTION 'holdout_end "%" must be after calibration_end "%"', holdout_end, calibration_end
       USING ERRCODE = '22023';
   END IF;
+  PERFORM crm.churn_check_columns(orders, customer_column, time_column, amount_column);
   RETURN QUERY EXECUTE format($q$
     WITH s AS (
       SELECT %1$I::bigint AS customer_id,
@@ -328,6 +348,7 @@ BEGIN
   IF unit_days <= 0 THEN
     RAISE EXCEPTION 'time_unit must be a positive interval' USING ERRCODE = '22023';
   END IF;
+  PERFORM crm.churn_check_columns(orders, customer_column, time_column, amount_column);
   RETURN QUERY EXECUTE format($q$
     WITH s AS MATERIALIZED (
       SELECT %1$I::bigint AS customer_id,
@@ -357,3 +378,82 @@ END;
 $$;
 COMMENT ON FUNCTION crm.churn_scores(regclass, name, name, name, date, interval, integer, float8, float8, interval, crm.bgnbd_model, crm.gammagamma_model) IS
   'Per-customer churn view over any orders table or view: summarises the orders up to as_of, fits BG/NBD and Gamma-Gamma (unless models are given), and returns P(alive), expected purchases and CLV over horizon_months, the early-warning reasons and the risk band';
+
+-- ---------------------------------------------------- logistic regression
+CREATE TYPE crm.logistic_model AS (
+  intercept float8, coefficients float8[], means float8[], scales float8[],
+  lambda float8, log_likelihood float8, observations bigint, iterations integer, converged boolean);
+COMMENT ON TYPE crm.logistic_model IS
+  'A fitted logistic regression: intercept and coefficients on standardised features ((x - mean) / scale), the means and scales, the L2 penalty, the log-likelihood, observations, iterations and convergence';
+
+CREATE FUNCTION crm.logistic_fit_sfunc(internal, boolean, float8[], float8) RETURNS internal
+  LANGUAGE C IMMUTABLE PARALLEL SAFE    -- not STRICT: rows with a NULL label or features are skipped
+  AS 'MODULE_PATHNAME', 'crm_logistic_fit_sfunc';
+COMMENT ON FUNCTION crm.logistic_fit_sfunc(internal, boolean, float8[], float8) IS
+  'Transition function of crm.logistic_fit: collects a labelled row';
+CREATE FUNCTION crm.logistic_fit_combine(internal, internal) RETURNS internal
+  LANGUAGE C IMMUTABLE PARALLEL SAFE    -- not STRICT: either partial state may be NULL
+  AS 'MODULE_PATHNAME', 'crm_logistic_fit_combine';
+COMMENT ON FUNCTION crm.logistic_fit_combine(internal, internal) IS
+  'Combine function of crm.logistic_fit';
+CREATE FUNCTION crm.logistic_fit_serial(internal) RETURNS bytea
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_logistic_fit_serial';
+COMMENT ON FUNCTION crm.logistic_fit_serial(internal) IS
+  'Serial function of crm.logistic_fit';
+CREATE FUNCTION crm.logistic_fit_deserial(bytea, internal) RETURNS internal
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_logistic_fit_deserial';
+COMMENT ON FUNCTION crm.logistic_fit_deserial(bytea, internal) IS
+  'Deserial function of crm.logistic_fit';
+CREATE FUNCTION crm.logistic_fit_final(internal) RETURNS crm.logistic_model
+  LANGUAGE C STABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_logistic_fit_final';
+COMMENT ON FUNCTION crm.logistic_fit_final(internal) IS
+  'Final function of crm.logistic_fit: standardises and fits by Newton''s method (reads the crm_profile.churn_* settings)';
+CREATE AGGREGATE crm.logistic_fit(label boolean, features float8[], lambda float8) (
+  SFUNC = crm.logistic_fit_sfunc, STYPE = internal,
+  COMBINEFUNC = crm.logistic_fit_combine, SERIALFUNC = crm.logistic_fit_serial,
+  DESERIALFUNC = crm.logistic_fit_deserial, FINALFUNC = crm.logistic_fit_final,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE crm.logistic_fit(boolean, float8[], float8) IS
+  'Trains an L2-regularised logistic regression on standardised features (minimises mean log-loss + lambda/2 |beta|^2, intercept not penalised); NULL on empty input';
+
+CREATE FUNCTION crm.logistic_predict(model crm.logistic_model, features float8[]) RETURNS float8
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_logistic_predict';
+COMMENT ON FUNCTION crm.logistic_predict(crm.logistic_model, float8[]) IS
+  'Probability of label true for a feature vector under a logistic model';
+
+CREATE FUNCTION crm.auc_sfunc(internal, float8, boolean) RETURNS internal
+  LANGUAGE C IMMUTABLE PARALLEL SAFE    -- not STRICT: rows with a NULL are skipped
+  AS 'MODULE_PATHNAME', 'crm_auc_sfunc';
+COMMENT ON FUNCTION crm.auc_sfunc(internal, float8, boolean) IS
+  'Transition function of crm.auc';
+CREATE FUNCTION crm.auc_combine(internal, internal) RETURNS internal
+  LANGUAGE C IMMUTABLE PARALLEL SAFE    -- not STRICT: either partial state may be NULL
+  AS 'MODULE_PATHNAME', 'crm_auc_combine';
+COMMENT ON FUNCTION crm.auc_combine(internal, internal) IS
+  'Combine function of crm.auc';
+CREATE FUNCTION crm.auc_serial(internal) RETURNS bytea
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_auc_serial';
+COMMENT ON FUNCTION crm.auc_serial(internal) IS
+  'Serial function of crm.auc';
+CREATE FUNCTION crm.auc_deserial(bytea, internal) RETURNS internal
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_auc_deserial';
+COMMENT ON FUNCTION crm.auc_deserial(bytea, internal) IS
+  'Deserial function of crm.auc';
+CREATE FUNCTION crm.auc_final(internal) RETURNS float8
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_auc_final';
+COMMENT ON FUNCTION crm.auc_final(internal) IS
+  'Final function of crm.auc: Mann-Whitney rank sum with ties at half weight';
+CREATE AGGREGATE crm.auc(score float8, label boolean) (
+  SFUNC = crm.auc_sfunc, STYPE = internal,
+  COMBINEFUNC = crm.auc_combine, SERIALFUNC = crm.auc_serial,
+  DESERIALFUNC = crm.auc_deserial, FINALFUNC = crm.auc_final,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE crm.auc(float8, boolean) IS
+  'Area under the ROC curve of a score against true/false labels (ties count one half); NULL on empty input, an error with only one label';
