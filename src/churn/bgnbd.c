@@ -40,11 +40,22 @@ typedef struct BgnbdXTerms
 	double		ln_ab;			/* ln a - ln(b + x - 1) (x > 0) */
 } BgnbdXTerms;
 
+/*
+ * The fit's data: the groups, and the distinct times (t_x and T values) so
+ * that log(alpha + t) is computed once per distinct time and step, not once
+ * per group.
+ */
 typedef struct BgnbdData
 {
 	CrmChurnGroup *groups;
 	int			ngroups;
 	int64		ncustomers;
+	int32	   *itx;			/* per group: index of t_x in times */
+	int32	   *iT;				/* per group: index of T in times */
+	double	   *times;			/* distinct times, ascending */
+	int			ntimes;
+	double	   *ltime;			/* scratch: log(alpha + time) */
+	double	   *itime;			/* scratch: 1 / (alpha + time) */
 } BgnbdData;
 
 /*
@@ -72,37 +83,54 @@ bgnbd_x_terms(const double *p, double x, bool want_grad, BgnbdXTerms *xt)
 }
 
 /*
- * bgnbd_customer: the log-likelihood of one history (x in xt), adding w
+ * bgnbd_customer: the log-likelihood of one history (x in xt), given
+ * lT = log(alpha + T), iT = 1 / (alpha + T) and the same for t_x; adds w
  * times its gradient (with respect to r, alpha, a, b) to grad if not NULL.
+ * C is the log-ratio of the two likelihood terms (Hardie's note 027): one
+ * exp and one log1p give both log(1 + e^C) and the weight e^C / (1 + e^C).
  */
 static inline double
-bgnbd_customer(const double *p, const BgnbdXTerms *xt, double tx, double T,
-			   double *grad, double w)
+bgnbd_customer(const double *p, const BgnbdXTerms *xt, double lT, double iT,
+			   double ltx, double itx, double *grad, double w)
 {
 	double		r = p[P_R],
 				alpha = p[P_ALPHA],
 				x = xt->x;
-	double		lT = log(alpha + T);
 	double		ll = xt->lconst - (r + x) * lT;
-	double		ltx = 0.0,
-				s = 0.0;
 
-	if (x > 0)
-	{
-		double		C;
-
-		ltx = log(alpha + tx);
-		C = xt->ln_ab + (r + x) * (lT - ltx);
-		ll += CrmLog1pExp(C);
-		s = 1.0 / (1.0 + exp(-C));
-	}
 	if (grad)
 	{
-		grad[P_R] += w * (xt->psi_r + log(alpha) - lT + s * (lT - ltx));
-		grad[P_ALPHA] += w * (r / alpha - (r + x) / (alpha + T)
-							  + (x > 0 ? s * (r + x) * (1.0 / (alpha + T) - 1.0 / (alpha + tx)) : 0.0));
-		grad[P_A] += w * (xt->psi_ab + (x > 0 ? s / p[P_A] : 0.0));
-		grad[P_B] += w * (xt->psi_b + xt->psi_ab - (x > 0 ? s / (p[P_B] + x - 1.0) : 0.0));
+		grad[P_R] += w * (xt->psi_r + log(alpha) - lT);
+		grad[P_ALPHA] += w * (r / alpha - (r + x) * iT);
+		grad[P_A] += w * xt->psi_ab;
+		grad[P_B] += w * (xt->psi_b + xt->psi_ab);
+	}
+	if (x > 0)
+	{
+		double		d = lT - ltx;
+		double		C = xt->ln_ab + (r + x) * d;
+		double		e,
+					s;
+
+		if (C > 0)
+		{
+			e = exp(-C);
+			ll += C + log1p(e);
+			s = 1.0 / (1.0 + e);
+		}
+		else
+		{
+			e = exp(C);
+			ll += log1p(e);
+			s = e / (1.0 + e);
+		}
+		if (grad)
+		{
+			grad[P_R] += w * s * d;
+			grad[P_ALPHA] += w * s * (r + x) * (iT - itx);
+			grad[P_A] += w * s / p[P_A];
+			grad[P_B] -= w * s / (p[P_B] + x - 1.0);
+		}
 	}
 	return ll;
 }
@@ -123,19 +151,94 @@ bgnbd_objective(const double *theta, double *grad, void *arg)
 
 	for (i = 0; i < 4; i++)
 		p[i] = exp(theta[i]);
+	for (i = 0; i < d->ntimes; i++)
+	{
+		d->ltime[i] = log(p[P_ALPHA] + d->times[i]);
+		d->itime[i] = 1.0 / (p[P_ALPHA] + d->times[i]);
+	}
 	xt.x = -1.0;
 	for (i = 0; i < d->ngroups; i++)
 	{
 		const CrmChurnGroup *g = &d->groups[i];
 		double		w = (double) g->count;
+		int32		a = d->iT[i],
+					b = d->itx[i];
 
 		if (g->key[0] != xt.x)
 			bgnbd_x_terms(p, g->key[0], true, &xt);
-		ll += w * bgnbd_customer(p, &xt, g->key[1], g->key[2], gp, w);
+		ll += w * bgnbd_customer(p, &xt, d->ltime[a], d->itime[a],
+								 d->ltime[b], d->itime[b], gp, w);
 	}
 	for (i = 0; i < 4; i++)
 		grad[i] = -gp[i] * p[i] / (double) d->ncustomers;
 	return -ll / (double) d->ncustomers;
+}
+
+/*
+ * double_cmp: qsort order of doubles.
+ */
+static int
+double_cmp(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * time_index: position of v in the ascending distinct array times[n].
+ */
+static int32
+time_index(const double *times, int n, double v)
+{
+	int			lo = 0,
+				hi = n - 1;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (times[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * bgnbd_prepare_times: the distinct t_x and T values of the groups and each
+ * group's indexes into them.
+ */
+static void
+bgnbd_prepare_times(BgnbdData *d)
+{
+	int			i,
+				n = 0;
+	double	   *all = palloc_extended(mul_size(2 * (Size) Max(d->ngroups, 1), sizeof(double)),
+									  MCXT_ALLOC_HUGE);
+
+	for (i = 0; i < d->ngroups; i++)
+	{
+		all[2 * i] = d->groups[i].key[1];
+		all[2 * i + 1] = d->groups[i].key[2];
+	}
+	qsort(all, 2 * (Size) d->ngroups, sizeof(double), double_cmp);
+	for (i = 0; i < 2 * d->ngroups; i++)
+		if (n == 0 || all[i] != all[n - 1])
+			all[n++] = all[i];
+	d->times = all;
+	d->ntimes = n;
+	d->ltime = palloc_extended(mul_size(Max(n, 1), sizeof(double)), MCXT_ALLOC_HUGE);
+	d->itime = palloc_extended(mul_size(Max(n, 1), sizeof(double)), MCXT_ALLOC_HUGE);
+	d->itx = palloc_extended(mul_size(Max(d->ngroups, 1), sizeof(int32)), MCXT_ALLOC_HUGE);
+	d->iT = palloc_extended(mul_size(Max(d->ngroups, 1), sizeof(int32)), MCXT_ALLOC_HUGE);
+	for (i = 0; i < d->ngroups; i++)
+	{
+		d->itx[i] = time_index(all, n, d->groups[i].key[1]);
+		d->iT[i] = time_index(all, n, d->groups[i].key[2]);
+	}
 }
 
 /*
@@ -169,15 +272,15 @@ CrmBgnbdCheckHistory(double x, double tx, double T)
 }
 
 /*
- * CrmBgnbdModelParams: r, alpha, a, b of a crm.bgnbd_model argument.
+ * CrmBgnbdModelParams: r, alpha, a, b of the crm.bgnbd_model in argument
+ * argno (cached per call site).
  */
 void
-CrmBgnbdModelParams(HeapTupleHeader m, double *p)
+CrmBgnbdModelParams(FunctionCallInfo fcinfo, int argno, double *p)
 {
-	p[P_R] = CrmModelField(m, 1, "r", true);
-	p[P_ALPHA] = CrmModelField(m, 2, "alpha", true);
-	p[P_A] = CrmModelField(m, 3, "a", true);
-	p[P_B] = CrmModelField(m, 4, "b", true);
+	static const char *const names[] = {"r", "alpha", "a", "b"};
+
+	CrmModelParams(fcinfo, argno, 4, names, p);
 }
 
 PG_FUNCTION_INFO_V1(crm_bgnbd_fit_sfunc);
@@ -246,6 +349,8 @@ crm_bgnbd_fit_final(PG_FUNCTION_ARGS)
 				 errmsg("cannot fit a BG/NBD model without repeat purchases"),
 				 errdetail("All %lld customers have frequency 0.", (long long) d.ncustomers)));
 
+	bgnbd_prepare_times(&d);
+
 	/* start: r = 1, alpha from the mean purchase rate, a = b = 1 */
 	theta[P_R] = 0.0;
 	theta[P_ALPHA] = log(Max(sumT / sumx, 1e-6));
@@ -282,10 +387,11 @@ crm_bgnbd_loglik(PG_FUNCTION_ARGS)
 				T = PG_GETARG_FLOAT8(3);
 	BgnbdXTerms xt;
 
-	CrmBgnbdModelParams(PG_GETARG_HEAPTUPLEHEADER(0), p);
+	CrmBgnbdModelParams(fcinfo, 0, p);
 	CrmBgnbdCheckHistory(x, tx, T);
 	bgnbd_x_terms(p, x, false, &xt);
-	PG_RETURN_FLOAT8(bgnbd_customer(p, &xt, tx, T, NULL, 0.0));
+	PG_RETURN_FLOAT8(bgnbd_customer(p, &xt, log(p[P_ALPHA] + T), 1.0 / (p[P_ALPHA] + T),
+									log(p[P_ALPHA] + tx), 1.0 / (p[P_ALPHA] + tx), NULL, 0.0));
 }
 
 /*
@@ -319,7 +425,7 @@ crm_bgnbd_p_alive(PG_FUNCTION_ARGS)
 				tx = PG_GETARG_FLOAT8(2),
 				T = PG_GETARG_FLOAT8(3);
 
-	CrmBgnbdModelParams(PG_GETARG_HEAPTUPLEHEADER(0), p);
+	CrmBgnbdModelParams(fcinfo, 0, p);
 	CrmBgnbdCheckHistory(x, tx, T);
 	PG_RETURN_FLOAT8(bgnbd_p_alive(p, x, tx, T));
 }
@@ -385,7 +491,7 @@ crm_bgnbd_conditional_purchases(PG_FUNCTION_ARGS)
 				T = PG_GETARG_FLOAT8(3),
 				t = PG_GETARG_FLOAT8(4);
 
-	CrmBgnbdModelParams(PG_GETARG_HEAPTUPLEHEADER(0), p);
+	CrmBgnbdModelParams(fcinfo, 0, p);
 	CrmBgnbdCheckHistory(x, tx, T);
 	check_horizon(t);
 	PG_RETURN_FLOAT8(CrmBgnbdConditional(p, x, tx, T, t));
@@ -403,7 +509,7 @@ crm_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 	double		p[4];
 	double		t = PG_GETARG_FLOAT8(1);
 
-	CrmBgnbdModelParams(PG_GETARG_HEAPTUPLEHEADER(0), p);
+	CrmBgnbdModelParams(fcinfo, 0, p);
 	check_horizon(t);
 	PG_RETURN_FLOAT8(CrmBgnbdConditional(p, 0.0, 0.0, 0.0, t));
 }
@@ -430,7 +536,7 @@ crm_bgnbd_probability(PG_FUNCTION_ARGS)
 				lbab,
 				result;
 
-	CrmBgnbdModelParams(PG_GETARG_HEAPTUPLEHEADER(0), p);
+	CrmBgnbdModelParams(fcinfo, 0, p);
 	check_horizon(t);
 	if (n < 0)
 		ereport(ERROR,

@@ -57,7 +57,7 @@ extern double CrmLog1pExp(double x);
 
 /* BG/NBD pieces used by the CLV (bgnbd.c) */
 extern void CrmBgnbdCheckHistory(double x, double tx, double T);
-extern void CrmBgnbdModelParams(HeapTupleHeader m, double *p);
+extern void CrmBgnbdModelParams(FunctionCallInfo fcinfo, int argno, double *p);
 extern double CrmBgnbdConditional(const double *p, double x, double tx,
 								  double T, double t);
 
@@ -65,5 +65,7 @@ extern double CrmBgnbdConditional(const double *p, double x, double tx,
 extern TupleDesc CrmResultTupleDesc(FunctionCallInfo fcinfo);
 extern double CrmModelField(HeapTupleHeader model, int attno, const char *name,
 							bool positive);
+extern void CrmModelParams(FunctionCallInfo fcinfo, int argno, int nparams,
+						   const char *const *names, double *out);
 
 #endif							/* CRM_CHURN_H */

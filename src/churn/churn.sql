@@ -210,53 +210,10 @@ COMMENT ON TYPE crm.churn_warning IS
   'Early-warning result for one customer: the reasons (one per rule that fired) and the risk band low, medium or high';
 
 CREATE FUNCTION crm.churn_warnings(summary crm.purchase_summary, p_alive float8) RETURNS crm.churn_warning
-  LANGUAGE sql STABLE PARALLEL SAFE     -- not STRICT: a NULL p_alive only skips the low_p_alive rules
-  BEGIN ATOMIC
-    WITH rules AS (
-      SELECT r.rule, r.kind, r.threshold, r.severity FROM crm.churn_rules r WHERE r.enabled
-      UNION ALL
-      SELECT d.rule, d.kind, d.threshold, d.severity FROM crm.churn_default_rules() d
-       WHERE NOT EXISTS (SELECT 1 FROM crm.churn_rules)),
-    fired AS (
-      SELECT r.rule, r.severity,
-             CASE r.kind
-               WHEN 'spend_drop' THEN
-                 CASE WHEN (summary).earlier_span >= (summary).recent_window AND (summary).earlier_days >= 2 AND (summary).earlier_spend > 0
-                       AND (summary).recent_spend < r.threshold * (summary).earlier_spend * (summary).recent_window / (summary).earlier_span
-                 THEN format('%s: spent %s in the recent window, below %s%% of the earlier average %s',
-                             r.rule, round((summary).recent_spend::numeric, 2), round((r.threshold * 100)::numeric),
-                             round(((summary).earlier_spend * (summary).recent_window / (summary).earlier_span)::numeric, 2)) END
-               WHEN 'activity_drop' THEN
-                 CASE WHEN (summary).earlier_span >= (summary).recent_window AND (summary).earlier_days >= 2
-                       AND (summary).recent_days < r.threshold * (summary).earlier_days * (summary).recent_window / (summary).earlier_span
-                 THEN format('%s: %s purchase days in the recent window, below %s%% of the earlier average %s',
-                             r.rule, (summary).recent_days, round((r.threshold * 100)::numeric),
-                             round(((summary).earlier_days * (summary).recent_window / (summary).earlier_span)::numeric, 2)) END
-               WHEN 'overdue' THEN
-                 CASE WHEN (summary).x > 0
-                       AND (summary)."T" - (summary).t_x > r.threshold * (summary).t_x / (summary).x
-                 THEN format('%s: no purchase for %s days, %s times the usual gap of %s days',
-                             r.rule, round(((summary)."T" - (summary).t_x) * (summary).time_unit_days),
-                             round((((summary)."T" - (summary).t_x) * (summary).x / (summary).t_x)::numeric, 1),
-                             round(((summary).t_x / (summary).x * (summary).time_unit_days)::numeric)) END
-               WHEN 'low_p_alive' THEN
-                 CASE WHEN p_alive < r.threshold
-                 THEN format('%s: probability of being active %s, below %s',
-                             r.rule, round(p_alive::numeric, 3), r.threshold) END
-             END AS reason
-        FROM rules r)
-    SELECT ROW(coalesce(array_agg(f.reason ORDER BY
-                                  CASE f.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, f.rule), '{}'),
-               CASE WHEN count(*) FILTER (WHERE f.severity = 'high') > 0
-                         OR count(*) FILTER (WHERE f.severity = 'medium') >= 2 THEN 'high'
-                    WHEN count(*) FILTER (WHERE f.severity = 'medium') > 0
-                         OR count(*) FILTER (WHERE f.severity = 'low') >= 2 THEN 'medium'
-                    ELSE 'low' END)::crm.churn_warning
-      FROM fired f
-     WHERE f.reason IS NOT NULL;
-  END;
+  LANGUAGE C STABLE PARALLEL SAFE       -- not STRICT: a NULL p_alive only skips the low_p_alive rules
+  AS 'MODULE_PATHNAME', 'crm_churn_warnings';
 COMMENT ON FUNCTION crm.churn_warnings(crm.purchase_summary, float8) IS
-  'Applies the early-warning rules (crm.churn_rules, or the defaults while it is empty) to one customer''s summary: the reasons and a risk band (high: a high rule or two medium ones; medium: a medium rule or two low ones; else low)';
+  'Applies the early-warning rules (crm.churn_rules, read once per query, or the defaults while it is empty) to one customer''s summary: the reasons, most severe first, and a risk band (high: a high rule or two medium ones; medium: a medium rule or two low ones; else low)';
 
 -- ---------------------------------------- per-customer churn over a table
 CREATE FUNCTION crm.churn_check_columns(orders regclass, VARIADIC columns name[]) RETURNS void

@@ -305,3 +305,49 @@ CrmModelField(HeapTupleHeader model, int attno, const char *name, bool positive)
 				 errmsg("model parameter \"%s\" must be a positive finite number, not \"%g\"", name, v)));
 	return v;
 }
+
+/* per-call-site cache of parsed model arguments (see CrmModelParams) */
+#define MODEL_CACHE_SLOTS 2
+typedef struct ModelCache
+{
+	Size		len[MODEL_CACHE_SLOTS];
+	char	   *bytes[MODEL_CACHE_SLOTS];
+	double		params[MODEL_CACHE_SLOTS][4];
+} ModelCache;
+
+/*
+ * CrmModelParams: the first nparams float8 fields of the model row in
+ * argument argno (0 or 1), checked by CrmModelField.  Scoring a table calls
+ * a function with the same model on every row, so the parsed parameters are
+ * kept in fn_extra and reused while the row's bytes are unchanged.
+ */
+void
+CrmModelParams(FunctionCallInfo fcinfo, int argno, int nparams,
+			   const char *const *names, double *out)
+{
+	HeapTupleHeader m = PG_GETARG_HEAPTUPLEHEADER(argno);
+	Size		len = HeapTupleHeaderGetDatumLength(m);
+	ModelCache *c = (ModelCache *) fcinfo->flinfo->fn_extra;
+	int			i;
+
+	Assert(argno < MODEL_CACHE_SLOTS && nparams <= 4);
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
+		fcinfo->flinfo->fn_extra = c;
+	}
+	if (c->bytes[argno] != NULL && c->len[argno] == len &&
+		memcmp(c->bytes[argno], m, len) == 0)
+	{
+		memcpy(out, c->params[argno], nparams * sizeof(double));
+		return;
+	}
+	for (i = 0; i < nparams; i++)
+		out[i] = CrmModelField(m, i + 1, names[i], true);
+	if (c->bytes[argno] != NULL)
+		pfree(c->bytes[argno]);
+	c->bytes[argno] = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, len);
+	memcpy(c->bytes[argno], m, len);
+	c->len[argno] = len;
+	memcpy(c->params[argno], out, nparams * sizeof(double));
+}

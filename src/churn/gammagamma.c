@@ -236,14 +236,15 @@ crm_gammagamma_fit_final(PG_FUNCTION_ARGS)
 }
 
 /*
- * gg_model_params: p, q, gamma of a crm.gammagamma_model argument.
+ * gg_model_params: p, q, gamma of the crm.gammagamma_model in argument
+ * argno (cached per call site).
  */
 static void
-gg_model_params(HeapTupleHeader m, double *p)
+gg_model_params(FunctionCallInfo fcinfo, int argno, double *p)
 {
-	p[P_P] = CrmModelField(m, 1, "p", true);
-	p[P_Q] = CrmModelField(m, 2, "q", true);
-	p[P_G] = CrmModelField(m, 3, "gamma", true);
+	static const char *const names[] = {"p", "q", "gamma"};
+
+	CrmModelParams(fcinfo, argno, 3, names, p);
 }
 
 /*
@@ -276,7 +277,7 @@ crm_gammagamma_expected_spend(PG_FUNCTION_ARGS)
 	double		x = PG_GETARG_FLOAT8(1),
 				m = PG_GETARG_FLOAT8(2);
 
-	gg_model_params(PG_GETARG_HEAPTUPLEHEADER(0), p);
+	gg_model_params(fcinfo, 0, p);
 	gg_check(x, m);
 	PG_RETURN_FLOAT8(gg_expected_spend(p, x, m));
 }
@@ -299,7 +300,7 @@ crm_gammagamma_loglik(PG_FUNCTION_ARGS)
 	double		theta[3];
 	int			i;
 
-	gg_model_params(PG_GETARG_HEAPTUPLEHEADER(0), p);
+	gg_model_params(fcinfo, 0, p);
 	gg_check(x, m);
 	if (x == 0)
 		ereport(ERROR,
@@ -344,8 +345,8 @@ crm_clv(PG_FUNCTION_ARGS)
 				disc = 1.0;
 	int			i;
 
-	CrmBgnbdModelParams(PG_GETARG_HEAPTUPLEHEADER(0), bg);
-	gg_model_params(PG_GETARG_HEAPTUPLEHEADER(1), gg);
+	CrmBgnbdModelParams(fcinfo, 0, bg);
+	gg_model_params(fcinfo, 1, gg);
 	CrmBgnbdCheckHistory(x, tx, T);
 	gg_check(x, m);
 	if (periods < 0 || periods > 10000)
