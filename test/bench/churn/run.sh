@@ -59,14 +59,17 @@ log "generating $CUSTOMERS customers, about $ORDERS orders"
 t0=$(date +%s.%N)
 psql -X -q -v ON_ERROR_STOP=1 <<SQL
 SELECT setseed(0.42);
--- each customer: first purchase in 2022, an active lifetime (exponential,
--- mean 300 days, at least 30), and a number of orders (geometric-like with
--- mean $ORDERS / $CUSTOMERS) spread over that lifetime
+-- each customer (a BG/NBD-like process): first purchase in 2022; a number
+-- of repeat orders, geometric with a customer-specific mean (exponential,
+-- overall mean $ORDERS / $CUSTOMERS - 1), after which the customer is gone;
+-- a purchase rate (exponential, mean 1 per 20 days), so the repeat orders
+-- fall uniformly in [first, first + orders / rate]; amounts 5-100.
 CREATE UNLOGGED TABLE bench_customers AS
-SELECT c AS customer_id, floor(random() * 365)::int AS f,
-       (30 + floor(-ln(1 - random()) * 300))::int AS life,
-       (1 + floor(-ln(1 - random()) * ($ORDERS::float8 / $CUSTOMERS - 1)))::int AS n
-  FROM generate_series(1, $CUSTOMERS) c;
+SELECT c AS customer_id, f, n, greatest(n - 1, 0) / rate AS life
+  FROM (SELECT c, floor(random() * 365)::int AS f,
+               1 + floor(-ln(1 - random()) * ($ORDERS::float8 / $CUSTOMERS - 1) * -ln(1 - random()))::int AS n,
+               0.002 + -ln(1 - random()) * 0.05 AS rate
+          FROM generate_series(1, $CUSTOMERS) c) s;
 CREATE UNLOGGED TABLE orders AS
 SELECT customer_id,
        timestamptz '2022-01-01 09:00+00' + (f + CASE WHEN k = 1 THEN 0 ELSE floor(random() * life) END) * interval '1 day'
