@@ -94,6 +94,11 @@ SELECT w.* FROM crm.churn_warnings(
 -- new customer: the spend and activity rules need an earlier period; NULL p_alive skips its rule
 SELECT w.* FROM crm.churn_warnings(
   ROW('2023-12-01', '2023-12-01', 0, 0, 4, 0, 50, 1, 50, 0, 0, 0, 13, 0, 0, 7)::crm.purchase_summary, NULL) w;
+-- repeat purchases on the first day only (t_x = 0): no usual gap, overdue cannot fire;
+-- a NULL summary gives NULL
+SELECT w.* FROM crm.churn_warnings(
+  ROW('2023-12-01', '2023-12-01', 1, 0, 4, 0, 50, 1, 50, 0, 0, 0, 13, 0, 0, 7)::crm.purchase_summary, 0.5) w;
+SELECT crm.churn_warnings(NULL, 0.5) IS NULL AS null_summary;
 -- the business's own rules replace the defaults
 INSERT INTO crm.churn_rules VALUES
   ('quiet', 'overdue', 1.5, 'low', true, 'a little overdue'),

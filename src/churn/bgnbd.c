@@ -112,16 +112,17 @@ bgnbd_customer(const double *p, const BgnbdXTerms *xt, double lT, double iT,
 		double		e,
 					s;
 
+		/* log(1 + e) for e in (0, 1]: log1p's extra precision is not needed */
 		if (C > 0)
 		{
 			e = exp(-C);
-			ll += C + log1p(e);
+			ll += C + log(1.0 + e);
 			s = 1.0 / (1.0 + e);
 		}
 		else
 		{
 			e = exp(C);
-			ll += log1p(e);
+			ll += log(1.0 + e);
 			s = e / (1.0 + e);
 		}
 		if (grad)
@@ -174,17 +175,15 @@ bgnbd_objective(const double *theta, double *grad, void *arg)
 	return -ll / (double) d->ncustomers;
 }
 
-/*
- * double_cmp: qsort order of doubles.
- */
-static int
-double_cmp(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
+/* sort_doubles(): an inlined quicksort of doubles */
+#define ST_SORT sort_doubles
+#define ST_ELEMENT_TYPE double
+#define ST_COMPARE(a, b) ((*(a) > *(b)) - (*(a) < *(b)))
+#define ST_SCOPE static
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 /*
  * time_index: position of v in the ascending distinct array times[n].
@@ -224,7 +223,7 @@ bgnbd_prepare_times(BgnbdData *d)
 		all[2 * i] = d->groups[i].key[1];
 		all[2 * i + 1] = d->groups[i].key[2];
 	}
-	qsort(all, 2 * (Size) d->ngroups, sizeof(double), double_cmp);
+	sort_doubles(all, 2 * (Size) d->ngroups);
 	for (i = 0; i < 2 * d->ngroups; i++)
 		if (n == 0 || all[i] != all[n - 1])
 			all[n++] = all[i];

@@ -12,6 +12,7 @@
 
 #include "common/hashfn.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "nodes/execnodes.h"
 #include "utils/memutils.h"
 
@@ -167,11 +168,9 @@ CrmChurnGroupsDeserialize(bytea *b, MemoryContext cxt)
  * group_cmp: order groups by key, x first, so that terms that depend on x
  * alone are computed once per distinct x.
  */
-static int
-group_cmp(const void *a, const void *b)
+static inline int
+group_cmp(const CrmChurnGroup *ga, const CrmChurnGroup *gb)
 {
-	const CrmChurnGroup *ga = a;
-	const CrmChurnGroup *gb = b;
 	int			i;
 
 	for (i = 0; i < 3; i++)
@@ -183,6 +182,16 @@ group_cmp(const void *a, const void *b)
 	}
 	return 0;
 }
+
+/* sort_groups(): an inlined quicksort of CrmChurnGroup by group_cmp */
+#define ST_SORT sort_groups
+#define ST_ELEMENT_TYPE CrmChurnGroup
+#define ST_COMPARE(a, b) group_cmp(a, b)
+#define ST_SCOPE static
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 /*
  * CrmChurnGroupsToArray: the groups as a palloc'd array sorted by key, with
@@ -207,7 +216,7 @@ CrmChurnGroupsToArray(CrmChurnGroups *g, int *ngroups, int64 *ncustomers)
 		total += e->count;
 		n++;
 	}
-	qsort(arr, n, sizeof(CrmChurnGroup), group_cmp);
+	sort_groups(arr, n);
 	*ngroups = n;
 	*ncustomers = total;
 	return arr;
