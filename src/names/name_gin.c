@@ -41,7 +41,7 @@ PG_FUNCTION_INFO_V1(crm_name_gin_triconsistent);
 #define KEY_TOKENS 6			/* tokens that make keys */
 #define KEY_ALTS 40				/* codes / prefixes per token */
 #define JOINED_CODE 16			/* codes in the whole-name key */
-#define MAX_KEYS 4096
+#define MAX_KEYS CRM_NAME_MAX_KEYS
 
 /* Alternatives of one token: its codes and its prefixes. */
 typedef struct TokenAlts
@@ -51,7 +51,7 @@ typedef struct TokenAlts
 	int			npre;
 	uint32		first;			/* first key character */
 	uint32		code[KEY_ALTS];	/* hashes of exact key, phonetic code, groups */
-	uint32		pre[KEY_ALTS];	/* hashes of two-character prefixes */
+	uint32		pre[KEY_ALTS];	/* hashes of typo-tolerant prefixes */
 } TokenAlts;
 
 /*
@@ -89,21 +89,35 @@ add_unique(uint32 *a, int *n, uint32 v)
 }
 
 /*
- * add_prefixes: the two-character prefixes of k[0..n): the first character
- * with the second, and with the third, so that one typo in the second or
- * third letter still leaves one shared (anita, apita: "ai").
+ * add_prefixes: the typo-tolerant prefixes of k[0..n): of its first four
+ * characters, every choice of three (one deleted), so that one typo among
+ * them still leaves a prefix in common (anita, apita: "ait"; creten,
+ * mreten: "ret"; jarred, jrared: "jar").  A key of three characters gives
+ * itself and its one-deletion forms (abe: abe, be, ae, ab), a shorter one
+ * only itself.
  */
 static void
 add_prefixes(TokenAlts *alt, const uint32 *k, int n)
 {
-	uint32		p[2];
+	int			m = Min(n, 4),
+				skip;
 
-	p[0] = k[0];
-	p[1] = n > 1 ? k[1] : 0;
-	add_unique(alt->pre, &alt->npre, fnv(FNV_INIT, p, sizeof(p)));
-	if (n > 2)
+	if (m < 4)
 	{
-		p[1] = k[2];
+		uint32		p[4] = {0, 0, 0, 0};
+
+		memcpy(p, k, m * sizeof(uint32));
+		add_unique(alt->pre, &alt->npre, fnv(FNV_INIT, p, sizeof(p)));
+	}
+	for (skip = 0; skip < m && m >= 3; skip++)
+	{
+		uint32		p[4] = {0, 0, 0, 0};
+		int			i,
+					o = 0;
+
+		for (i = 0; i < m; i++)
+			if (i != skip)
+				p[o++] = k[i];
 		add_unique(alt->pre, &alt->npre, fnv(FNV_INIT, p, sizeof(p)));
 	}
 }
@@ -113,7 +127,7 @@ add_prefixes(TokenAlts *alt, const uint32 *k, int n)
  * is coded by its exact pinyin only (a phonetic code would merge chen,
  * shen, chan ...); a Latin token by its exact key and its phonetic code, so
  * that Zhang meets 张 and Smyth meets Smith.  Nickname groups add their
- * group and the prefix of each formal name (bob: robert, "ro").
+ * group and the prefixes of each formal name (bob: robert).
  */
 static void
 token_alts(const CrmName *n, int t, TokenAlts *alt)
@@ -142,11 +156,11 @@ token_alts(const CrmName *n, int t, TokenAlts *alt)
 		{
 			uint16		gid = crm_nick_groups[e->first + g];
 			const char *formal = crm_nick_canonical[gid];
-			uint32		fk[3];
+			uint32		fk[4];
 			int			fl = 0;
 
 			add_unique(alt->code, &alt->ncode, fnv(fnv(FNV_INIT, "n", 1), &gid, sizeof(gid)));
-			while (fl < 3 && formal[fl])
+			while (fl < 4 && formal[fl])
 			{
 				fk[fl] = (unsigned char) formal[fl];
 				fl++;
@@ -173,11 +187,11 @@ cmp_int32(const void *a, const void *b)
  * false) or as looked up (query = true); sorted, unique; returns how many.
  *
  * For an ordered pair of tokens (i, j), code c of i goes with:
- *	- stored: "2" + the prefixes of j, "f" + the first letter of j, or,
- *	  when j is an initial, "i" + that letter;
+ *	- stored: "2" + the prefixes of j (add_prefixes), "f" + the first
+ *	  letter of j, or, when j is an initial, "i" + that letter;
  *	- looked up: "2" + the prefixes of j and "i" + its first letter, or,
  *	  when j is an initial, "f" and "i" + that letter;
- * so a full token meets a full token by its two-letter prefix and an
+ * so a full token meets a full token through a common prefix and an
  * initial meets the full tokens it starts.  Pairs are neighbouring tokens
  * and the first with the last (all pairs up to three tokens), which keeps
  * long names from matching half the table.  A name of one token stores S1
@@ -258,15 +272,11 @@ CrmNameKeys(const CrmName *n, bool query, int32 *keys, int maxkeys)
 }
 
 /*
- * share_key: true if the stored keys of x and the query keys of q meet.
+ * share_key: true if two sorted key arrays have a key in common.
  */
 static bool
-share_key(const CrmName *x, const CrmName *q)
+share_key(const int32 *kx, int nx, const int32 *kq, int nq)
 {
-	int32		kx[MAX_KEYS],
-				kq[MAX_KEYS];
-	int			nx = CrmNameKeys(x, false, kx, MAX_KEYS);
-	int			nq = CrmNameKeys(q, true, kq, MAX_KEYS);
 	int			i = 0,
 				j = 0;
 
@@ -299,7 +309,14 @@ crm_name_similar(PG_FUNCTION_ARGS)
 	b = CrmNameCacheGet(fcinfo->flinfo, 1, tb);
 	if (CrmNameSimilarityPrepared(a, b) < CrmNameSimilarityThreshold)
 		PG_RETURN_BOOL(false);
-	PG_RETURN_BOOL(share_key(a, b));
+	{
+		int			nx,
+					nq;
+		const int32 *kx = CrmNameCacheKeys(fcinfo->flinfo, 0, false, &nx);
+		const int32 *kq = CrmNameCacheKeys(fcinfo->flinfo, 1, true, &nq);
+
+		PG_RETURN_BOOL(share_key(kx, nx, kq, nq));
+	}
 }
 
 /*

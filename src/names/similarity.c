@@ -400,6 +400,9 @@ typedef struct NameCache
 	int			cap[2];
 	char	   *raw[2];
 	bool		valid[2];
+	int			keymode[2];		/* -1 none, 0 stored keys, 1 query keys */
+	int			nkeys[2];
+	int32	   *keys[2];
 	CrmName		name[2];
 } NameCache;
 
@@ -420,11 +423,13 @@ CrmNameCacheGet(FmgrInfo *flinfo, int slot, text *t)
 	if (c == NULL)
 	{
 		c = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(NameCache));
+		c->keymode[0] = c->keymode[1] = -1;
 		flinfo->fn_extra = c;
 	}
 	if (c->valid[slot] && c->len[slot] == len && memcmp(c->raw[slot], s, len) == 0)
 		return &c->name[slot];
 	c->valid[slot] = false;
+	c->keymode[slot] = -1;
 	norm = CrmNameNormalize(s, len, &nlen);
 	CrmNamePrepare(norm, nlen, &c->name[slot]);
 	pfree(norm);
@@ -442,6 +447,28 @@ CrmNameCacheGet(FmgrInfo *flinfo, int slot, text *t)
 		c->valid[slot] = true;
 	}
 	return &c->name[slot];
+}
+
+/*
+ * CrmNameCacheKeys: the blocking keys (CrmNameKeys) of the name last
+ * returned by CrmNameCacheGet for this slot, cached with it; *nkeys
+ * receives their number.
+ */
+const int32 *
+CrmNameCacheKeys(FmgrInfo *flinfo, int slot, bool query, int *nkeys)
+{
+	NameCache  *c = (NameCache *) flinfo->fn_extra;
+
+	Assert(c != NULL);
+	if (c->keys[slot] == NULL)
+		c->keys[slot] = MemoryContextAlloc(flinfo->fn_mcxt, CRM_NAME_MAX_KEYS * sizeof(int32));
+	if (c->keymode[slot] != (query ? 1 : 0))
+	{
+		c->nkeys[slot] = CrmNameKeys(&c->name[slot], query, c->keys[slot], CRM_NAME_MAX_KEYS);
+		c->keymode[slot] = query ? 1 : 0;
+	}
+	*nkeys = c->nkeys[slot];
+	return c->keys[slot];
 }
 
 /*

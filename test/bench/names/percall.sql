@@ -5,19 +5,6 @@
 SET search_path = bench_names, public;
 SET max_parallel_workers_per_gather = 0;
 SET jit = off;
-CREATE OR REPLACE FUNCTION bench_names.time_ms(q text, reps int) RETURNS float8
-  LANGUAGE plpgsql AS $$
-DECLARE
-  t0 timestamptz;
-  best float8 := 'infinity';
-BEGIN
-  FOR i IN 1..reps LOOP
-    t0 := clock_timestamp();
-    EXECUTE q;
-    best := least(best, extract(epoch FROM clock_timestamp() - t0) * 1000);
-  END LOOP;
-  RETURN best;
-END $$;
 
 CREATE TEMP TABLE percall (ord int, computation text, impl text, expr text, ms float8);
 INSERT INTO percall (ord, computation, impl, expr) VALUES

@@ -10,6 +10,22 @@ CREATE SCHEMA bench_names;
 SET search_path = bench_names, public;
 SELECT setseed(0.42);
 
+-- time_ms(sql, reps): the best wall-clock time of reps runs of sql, in ms.
+CREATE FUNCTION bench_names.time_ms(q text, reps int) RETURNS float8
+  LANGUAGE plpgsql AS $$
+DECLARE
+  t0 timestamptz;
+  best float8 := 'infinity';
+BEGIN
+  FOR i IN 1..reps LOOP
+    t0 := clock_timestamp();
+    EXECUTE q;
+    best := least(best, extract(epoch FROM clock_timestamp() - t0) * 1000);
+  END LOOP;
+  RETURN best;
+END $$;
+
+
 -- Raw data.
 CREATE TABLE febrl_raw (rec_id text, given_name text, surname text, street_number text,
   address_1 text, address_2 text, suburb text, postcode text, state text,
