@@ -262,7 +262,7 @@ is_latin_title(const uint32 *t, int n)
 	}
 	buf[n] = '\0';
 	for (i = 0; latin_titles[i]; i++)
-		if (strcmp(buf, latin_titles[i]) == 0)
+		if (latin_titles[i][0] == buf[0] && strcmp(buf, latin_titles[i]) == 0)
 			return true;
 	return false;
 }

@@ -32,14 +32,43 @@
 PG_FUNCTION_INFO_V1(crm_name_similarity);
 
 /*
- * nick_lookup: index of the ASCII name in the nickname table, or -1.
+ * nick_lookup: index of the ASCII name in the nickname table, or -1.  The
+ * search is narrowed to the names with the same first letter (ranges found
+ * once per backend).
  */
 static int
 nick_lookup(const char *s)
 {
-	int			lo = 0,
-				hi = crm_nick_nentries - 1;
+	static int	range_lo[27],
+				range_hi[27];
+	static bool ranges_done = false;
+	int			lo,
+				hi,
+				f;
 
+	if (!ranges_done)
+	{
+		int			i;
+
+		for (f = 0; f < 27; f++)
+		{
+			range_lo[f] = 0;
+			range_hi[f] = -1;
+		}
+		for (i = crm_nick_nentries - 1; i >= 0; i--)
+		{
+			unsigned char c = (unsigned char) crm_nick_entries[i].name[0];
+
+			f = (c >= 'a' && c <= 'z') ? c - 'a' : 26;
+			if (range_hi[f] < 0)
+				range_hi[f] = i;
+			range_lo[f] = i;
+		}
+		ranges_done = true;
+	}
+	f = (s[0] >= 'a' && s[0] <= 'z') ? s[0] - 'a' : 26;
+	lo = range_lo[f];
+	hi = range_hi[f];
 	while (lo <= hi)
 	{
 		int			mid = (lo + hi) / 2;
@@ -78,25 +107,11 @@ nick_group_of(int x, uint16 g)
 static bool
 nick_direct(int x, int y)
 {
-	const CrmNickEntry *a = &crm_nick_entries[x];
-	const CrmNickEntry *b = &crm_nick_entries[y];
-	int			i;
+	int16		gx = crm_nick_entries[x].own;
+	int16		gy = crm_nick_entries[y].own;
 
-	for (i = 0; i < b->ngroups; i++)
-	{
-		uint16		g = crm_nick_groups[b->first + i];
-
-		if (strcmp(crm_nick_canonical[g], a->name) == 0)
-			return true;
-	}
-	for (i = 0; i < a->ngroups; i++)
-	{
-		uint16		g = crm_nick_groups[a->first + i];
-
-		if (strcmp(crm_nick_canonical[g], b->name) == 0)
-			return true;
-	}
-	return false;
+	return (gx >= 0 && nick_group_of(y, (uint16) gx)) ||
+		(gy >= 0 && nick_group_of(x, (uint16) gy));
 }
 
 /*
