@@ -39,6 +39,9 @@ extern int32 CrmRfmDayOfTimestampTz(RfmTzCache *c, int64 ts);
 extern int16 CrmRfmScorePack(int r, int f, int m);
 extern void CrmRfmScoreUnpack(int16 s, int *r, int *f, int *m);
 
+/* Capture trigger (rfm_trigger.c). */
+extern void CrmRfmRelcacheCallback(Datum arg, Oid relid);
+
 /* Segment schemes (rfm_segment.c). */
 extern Datum CrmRfmEnumValue(FunctionCallInfo fcinfo, void **slot, int scheme, int index);
 extern int	CrmRfmSegmentIndex(int16 score, int n);
