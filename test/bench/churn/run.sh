@@ -127,10 +127,10 @@ SETTINGS="$SETTINGS SET max_parallel_workers_per_gather = 0;"
 t_pipe0=$(ms "SELECT crm.bgnbd_fit(s) FROM (
   SELECT crm.purchase_summary(ordered_at::date, amount, $ASOF, '1 week', '90 days') AS s
     FROM orders WHERE ordered_at::date <= $ASOF GROUP BY customer_id) q")
-t_sum0=$(ms "SELECT count(*) FROM (
+t_sum0=$(ms "SELECT sum((s).x) FROM (
   SELECT crm.purchase_summary(ordered_at::date, amount, $ASOF, '1 week', '90 days') AS s
     FROM orders WHERE ordered_at::date <= $ASOF GROUP BY customer_id) q")
-t_sql0=$(ms "SELECT count(*) FROM (SELECT customer_id, count(DISTINCT ordered_at::date) - 1 AS x,
+t_sql0=$(ms "SELECT sum(x) FROM (SELECT customer_id, count(DISTINCT ordered_at::date) - 1 AS x,
        (max(ordered_at::date) - min(ordered_at::date)) / 7.0 AS t_x,
        ($ASOF - min(ordered_at::date)) / 7.0 AS \"T\"
   FROM orders WHERE ordered_at::date <= $ASOF GROUP BY customer_id) q")
