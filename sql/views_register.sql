@@ -97,7 +97,7 @@ SELECT tgname, pg_describe_object(refclassid, refobjid, 0) AS depends_on, deptyp
  ORDER BY tgname;
 SELECT source_id, order_key, customer_key, ordered_at, amount, status FROM crm.order_fact ORDER BY order_key;
 SELECT * FROM crm.customer_orders ORDER BY customer_key;
-SELECT count(*) AS pending_deltas FROM crm.order_delta;
+SELECT count(*) AS queued FROM crm.order_queue;
 
 -- crm.capture is only a trigger.
 SELECT pg_temp.try($$SELECT crm.capture()$$);
