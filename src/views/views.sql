@@ -18,12 +18,13 @@ CREATE TABLE crm.source (
 	columns jsonb NOT NULL,
 	customer_source integer,
 	identity_source text,
+	identity_owned boolean NOT NULL DEFAULT false,
 	registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	UNIQUE (kind, relation),
 	CHECK ((kind = 'customers') = (customer_source IS NULL))
 );
 COMMENT ON TABLE crm.source IS
-  'registered application tables: kind (customers, orders, events), the table, the role of each mapped column, and for orders and events the customers source their customer column refers to';
+  'registered application tables: kind (customers, orders, events), the table, the role of each mapped column, for orders and events the customers source their customer column refers to, and for customers the identity resolution source that follows the same rows (identity_owned: registered by crm.register_customers)';
 SELECT pg_catalog.pg_extension_config_dump('crm.source', '');
 COMMENT ON SEQUENCE crm.source_source_id_seq IS 'source ids of crm.source';
 SELECT pg_catalog.pg_extension_config_dump('crm.source_source_id_seq', '');
@@ -470,6 +471,7 @@ DECLARE
 	key text;
 	cols jsonb;
 	sid integer;
+	isrc text;
 BEGIN
 	key := crm.views_check_table(relation, 'customers', id);
 	IF channel IS NOT NULL AND channel_column IS NOT NULL THEN
@@ -502,7 +504,12 @@ BEGIN
 	-- crm.refresh, changes passed on by crm.apply_changes (its own trigger
 	-- is not created: matching stays off the application's write path)
 	IF to_regproc('crm.identity_register') IS NOT NULL THEN
-	UPDATE crm.source SET identity_source = relation::text WHERE source_id = sid;
+	-- a table identity resolution already follows keeps its source there
+	SELECT i.source INTO isrc FROM crm.identity_source i WHERE i.relation = register_customers.relation;
+	IF isrc IS NOT NULL THEN
+		UPDATE crm.source SET identity_source = isrc WHERE source_id = sid;
+	ELSE
+	UPDATE crm.source SET identity_source = relation::text, identity_owned = true WHERE source_id = sid;
 	PERFORM crm.identity_register(relation::text, relation, key::name,
 		jsonb_strip_nulls(jsonb_build_object(
 			'full_name', nullif(cols->>'name', ''), 'phone', nullif(cols->>'phone', ''),
@@ -511,6 +518,7 @@ BEGIN
 			'postcode', nullif(cols->>'postcode', ''), 'seen_at', nullif(cols->>'created_at', ''))),
 		NULL, 100, false);
 	PERFORM crm.identity_load(relation::text);
+	END IF;
 	END IF;
 	RETURN sid;
 END
@@ -623,7 +631,7 @@ BEGIN
 	-- changes still queued become copies first, so that all are removed
 	PERFORM crm.apply_changes();
 	IF s.kind = 'customers' THEN
-		IF s.identity_source IS NOT NULL AND to_regproc('crm.identity_unregister') IS NOT NULL THEN
+		IF s.identity_owned AND to_regproc('crm.identity_unregister') IS NOT NULL THEN
 			PERFORM crm.identity_unregister(s.identity_source);
 		END IF;
 		DELETE FROM crm.record WHERE source_id = sid;
