@@ -64,6 +64,7 @@ SELECT pg_temp.try($$SELECT crm.register_customers(NULL, name => 'name')$$);
 SELECT pg_temp.try($$SELECT crm.register_customers('views_app.nosuchtable', name => 'name')$$);
 -- the full message of one of them
 \set VERBOSITY default
+\set SHOW_CONTEXT never
 SELECT crm.register_customers('views_app.customers', name => 'name', phone => 'dob');
 SELECT crm.register_customers('views_app.customers', name => 'name', birth_date => 'email');
 
