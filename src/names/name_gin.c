@@ -125,8 +125,8 @@ add_prefixes(TokenAlts *alt, const uint32 *k, int n, bool han)
 /*
  * token_alts: codes and prefixes of token t of name n.  A Chinese token
  * is coded by its exact pinyin only (a phonetic code would merge chen,
- * shen, chan ...); a Latin token by its exact key and its phonetic code, so
- * that Zhang meets 张 and Smyth meets Smith.  Nickname groups add their
+ * shen, chan ...); a Latin token by its exact key and, from four letters
+ * on, its phonetic code, so that Zhang meets 张 and Smyth meets Smith.  Nickname groups add their
  * group and the prefixes of each formal name (bob: robert).
  */
 static void
@@ -140,12 +140,17 @@ token_alts(const CrmName *n, int t, TokenAlts *alt)
 	alt->initial = (tok->nkey == 1);
 	add_unique(alt->code, &alt->ncode, fnv(fnv(FNV_INIT, "x", 1), k, tok->nkey * sizeof(uint32)));
 	add_prefixes(alt, k, tok->nkey, tok->han);
-	if (!tok->han)
+	if (!tok->han && tok->nkey >= 4)
 	{
 		char		code[16];
 		int			cl = CrmTokenPhonetic(n, t, code);
 
-		add_unique(alt->code, &alt->ncode, fnv(fnv(FNV_INIT, "p", 1), code, cl));
+		/*
+		 * Short tokens (li, wu, yi, bob) keep their exact key only: their
+		 * codes (L, W, Y, B) would match half the table.
+		 */
+		if (cl >= 2)
+			add_unique(alt->code, &alt->ncode, fnv(fnv(FNV_INIT, "p", 1), code, cl));
 	}
 	if (tok->nick >= 0)
 	{
