@@ -1,4 +1,5 @@
 -- identity_link: the identity store end to end: a registered source table,
+\set SHOW_CONTEXT never
 -- matching on insert, batch linking, transitive links, stable golden ids,
 -- unmerge, the merge log, explanations and survivorship.
 CREATE SCHEMA idt;

@@ -1,4 +1,5 @@
 -- identity_model: comparison vectors, EM without labels, scores,
+\set SHOW_CONTEXT never
 -- explanations, connected components.
 
 -- A helper turning a gamma into readable levels.
