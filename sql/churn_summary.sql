@@ -1,0 +1,140 @@
+-- churn_summary: from raw orders to the model inputs (crm.purchase_summary),
+-- the calibration/holdout check, early-warning rules and the per-customer
+-- churn scores, on the CDNOW 1/10 sample transactions.
+SET extra_float_digits = 0;
+CREATE TABLE churn_test.orders (customer_id int, ordered_at date, amount numeric(10,2));
+\copy churn_test.orders FROM PROGRAM 'tr -d "\r" < test/data/cdnow/CDNOW_sample.txt | awk "{print \$2\",\"\$3\",\"\$5}"' CSV
+SELECT count(*) AS orders, count(DISTINCT customer_id) AS customers, min(ordered_at), max(ordered_at) FROM churn_test.orders;
+
+-- Summaries in weeks, calibration to 1997-09-30 (the published set-up).
+CREATE TABLE churn_test.summary AS
+SELECT customer_id, crm.purchase_summary(ordered_at, amount, '1997-09-30', '1 week', '13 weeks') AS s
+  FROM churn_test.orders GROUP BY customer_id;
+SELECT customer_id, (s).* FROM churn_test.summary WHERE customer_id IN (1, 2, 3) ORDER BY 1;
+
+-- They reproduce the published summary for all 2,357 customers: frequency
+-- counts distinct repeat purchase days, t_x and T (rounded to 2 decimals as
+-- in the CSV), and zbar (mean repeat spend, the first purchase excluded).
+SELECT count(*) AS customers,
+       count(*) FILTER (WHERE (s).x = r.x) AS x_equal,
+       count(*) FILTER (WHERE round((s).t_x::numeric, 2) = r.t_x) AS t_x_equal,
+       count(*) FILTER (WHERE round((s)."T"::numeric, 2) = r."T") AS t_equal,
+       count(*) FILTER (WHERE round((s).mean_spend::numeric, 2) = round(r.zbar::numeric, 2)) AS zbar_equal
+  FROM churn_test.summary JOIN churn_test.cdnow_gg r ON r.id = customer_id;
+-- Fitting on these summaries gives the published model again.
+SELECT round((m).r::numeric, 3) AS r, round((m).alpha::numeric, 3) AS alpha,
+       round((m).a::numeric, 3) AS a, round((m).b::numeric, 3) AS b, round((m).log_likelihood::numeric, 1) AS ll
+  FROM (SELECT crm.bgnbd_fit((s).x, (s).t_x, (s)."T") AS m FROM churn_test.summary) f;
+-- The fitting aggregates also take the summaries directly (same models).
+SELECT crm.bgnbd_fit(s) = (SELECT crm.bgnbd_fit((s).x, (s).t_x, (s)."T") FROM churn_test.summary) AS bgnbd_same,
+       crm.gammagamma_fit(s) = (SELECT crm.gammagamma_fit((s).x, (s).mean_spend) FROM churn_test.summary) AS gammagamma_same,
+       (crm.bgnbd_fit(s)).customers
+  FROM churn_test.summary;
+-- customers without calibration purchases (NULL fields) and NULL rows are skipped
+SELECT (crm.bgnbd_fit(s)).customers
+  FROM (SELECT s FROM churn_test.summary
+        UNION ALL SELECT NULL::crm.purchase_summary
+        UNION ALL SELECT ROW(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 2, 10, 7)::crm.purchase_summary) q;
+-- In days, the same customers (t_x and T are 7 times larger).
+SELECT (s).x, (s).t_x, (s)."T", (s).time_unit_days
+  FROM (SELECT crm.purchase_summary(ordered_at, amount, '1997-09-30', '1 day', '90 days') AS s
+          FROM churn_test.orders WHERE customer_id = 1) d;
+
+-- Parallel partial aggregation gives the same summaries.
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+SET enable_hashagg = off;
+EXPLAIN (COSTS OFF)
+SELECT customer_id, crm.purchase_summary(ordered_at, amount, '1997-09-30', '1 week', '13 weeks')
+  FROM churn_test.orders GROUP BY customer_id;
+SELECT count(*) AS differing FROM (
+  SELECT customer_id, crm.purchase_summary(ordered_at, amount, '1997-09-30', '1 week', '13 weeks') AS s
+    FROM churn_test.orders GROUP BY customer_id) p
+  JOIN churn_test.summary q USING (customer_id)
+ WHERE p.s IS DISTINCT FROM q.s;
+RESET enable_hashagg;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+RESET parallel_leader_participation;
+
+-- Edge cases: same-day orders merge, a customer who starts after the
+-- calibration end has only holdout fields, NULL days are skipped, a NULL
+-- amount counts 0.
+SELECT (s).* FROM (SELECT crm.purchase_summary(d, a, '2024-01-31', '1 day', '10 days') AS s
+  FROM (VALUES ('2024-01-01'::date, 10::float8), ('2024-01-01', 5), ('2024-01-11', 20), ('2024-01-21', NULL),
+               (NULL, 99), ('2024-02-05', 7)) v(d, a)) q;
+SELECT (s).* FROM (SELECT crm.purchase_summary(d, 1, '2024-01-31', '1 day', '10 days') AS s
+  FROM (VALUES ('2024-02-01'::date), ('2024-02-03')) v(d)) q;
+SELECT crm.purchase_summary(d, 1, '2024-01-31', '1 day', '10 days') IS NULL AS empty_is_null
+  FROM (VALUES (NULL::date)) v(d);
+-- bad settings
+SELECT crm.purchase_summary(d, 1, NULL, '1 day', '10 days') FROM (VALUES ('2024-01-01'::date)) v(d);
+SELECT crm.purchase_summary(d, 1, '2024-01-31', '0 days', '10 days') FROM (VALUES ('2024-01-01'::date)) v(d);
+SELECT crm.purchase_summary(d, 1, c, '1 day', '10 days')
+  FROM (VALUES ('2024-01-01'::date, '2024-01-31'::date), ('2024-01-02', '2024-02-01')) v(d, c);
+SELECT crm.purchase_summary(d, 'NaN', '2024-01-31', '1 day', '10 days') FROM (VALUES ('2024-01-01'::date)) v(d);
+SELECT crm.purchase_summary(d, 1, '2024-01-31', '1 day', '10 days') FROM (VALUES ('infinity'::date)) v(d);
+
+-- Calibration/holdout: fit on weeks 1-39, predict weeks 40-78 per customer
+-- and in total, against the actual repeat purchase days.
+SELECT count(*) AS customers, round(sum(predicted)::numeric, 1) AS predicted, sum(actual) AS actual,
+       round(corr(predicted, actual)::numeric, 3) AS correlation
+  FROM crm.churn_holdout('churn_test.orders', '1997-09-30', '1998-06-30');
+SELECT customer_id, x, round(t_x::numeric, 2) AS t_x, round("T"::numeric, 2) AS "T",
+       round(p_alive::numeric, 4) AS p_alive, round(predicted::numeric, 4) AS predicted, actual
+  FROM crm.churn_holdout('churn_test.orders', '1997-09-30', '1998-06-30') WHERE customer_id <= 3;
+-- predicted and actual by calibration frequency (the classic check)
+SELECT least(x, 7) AS x, count(*) AS customers, round(avg(predicted)::numeric, 2) AS predicted,
+       round(avg(actual)::numeric, 2) AS actual
+  FROM crm.churn_holdout('churn_test.orders', '1997-09-30', '1998-06-30')
+ GROUP BY 1 ORDER BY 1;
+SELECT * FROM crm.churn_holdout('churn_test.orders', '1997-09-30', '1997-09-01');
+
+-- Early-warning rules: the defaults while crm.churn_rules is empty.
+SELECT rule, kind, threshold, severity FROM crm.churn_default_rules() ORDER BY rule;
+SELECT w.* FROM crm.churn_warnings(
+  ROW('2023-01-01', '2023-12-01', 10, 48, 52, 50, 600, 0, 0, 9, 500, 39, 13, 0, 0, 7)::crm.purchase_summary, 0.2) w;
+SELECT w.* FROM crm.churn_warnings(
+  ROW('2023-01-01', '2023-12-20', 10, 50, 52, 50, 600, 3, 150, 7, 450, 39, 13, 0, 0, 7)::crm.purchase_summary, 0.9) w;
+-- new customer: the spend and activity rules need an earlier period; NULL p_alive skips its rule
+SELECT w.* FROM crm.churn_warnings(
+  ROW('2023-12-01', '2023-12-01', 0, 0, 4, 0, 50, 1, 50, 0, 0, 0, 13, 0, 0, 7)::crm.purchase_summary, NULL) w;
+-- repeat purchases on the first day only (t_x = 0): no usual gap, overdue cannot fire;
+-- a NULL summary gives NULL
+SELECT w.* FROM crm.churn_warnings(
+  ROW('2023-12-01', '2023-12-01', 1, 0, 4, 0, 50, 1, 50, 0, 0, 0, 13, 0, 0, 7)::crm.purchase_summary, 0.5) w;
+SELECT crm.churn_warnings(NULL, 0.5) IS NULL AS null_summary;
+-- the business's own rules replace the defaults
+INSERT INTO crm.churn_rules VALUES
+  ('quiet', 'overdue', 1.5, 'low', true, 'a little overdue'),
+  ('drop', 'spend_drop', 0.8, 'low', true, NULL),
+  ('off', 'low_p_alive', 0.99, 'high', false, 'disabled');
+SELECT w.* FROM crm.churn_warnings(
+  ROW('2023-01-01', '2023-12-01', 10, 48, 52, 50, 600, 0, 0, 9, 500, 39, 13, 0, 0, 7)::crm.purchase_summary, 0.2) w;
+INSERT INTO crm.churn_rules VALUES ('bad', 'nonsense', 1, 'low', true, NULL);
+INSERT INTO crm.churn_rules VALUES ('bad', 'overdue', -1, 'low', true, NULL);
+DELETE FROM crm.churn_rules;
+
+-- The per-customer churn view over the orders table.
+SELECT customer_id, x, round(t_x::numeric, 2) AS t_x, round("T"::numeric, 2) AS "T",
+       round(mean_spend::numeric, 2) AS mean_spend, round(p_alive::numeric, 4) AS p_alive,
+       round(expected_purchases::numeric, 4) AS expected, round(clv::numeric, 2) AS clv, reasons, risk_band
+  FROM crm.churn_scores('churn_test.orders', as_of => '1997-09-30')
+ WHERE customer_id IN (1, 2, 3, 6) ORDER BY customer_id;
+SELECT risk_band, count(*) FROM crm.churn_scores('churn_test.orders', as_of => '1997-09-30')
+ GROUP BY 1 ORDER BY 1;
+-- with given models, in days, and the scores agree with the functions
+SELECT count(*) AS customers,
+       bool_and(abs(p_alive - crm.bgnbd_p_alive(crm.bgnbd_model(0.243, 4.414 * 7, 0.793, 2.426), x, t_x, "T")) < 1e-12) AS p_alive_agrees
+  FROM crm.churn_scores('churn_test.orders', as_of => '1997-09-30', time_unit => '1 day',
+                        bgnbd => crm.bgnbd_model(0.243, 4.414 * 7, 0.793, 2.426),
+                        gammagamma => crm.gammagamma_model(6.25, 3.74, 15.44));
+SELECT * FROM crm.churn_scores('churn_test.orders', as_of => NULL);
+SELECT * FROM crm.churn_scores('churn_test.orders', customer_column => 'no_such_column');
+
+DROP SCHEMA churn_test CASCADE;

@@ -1,0 +1,688 @@
+/*
+ * audience.c
+ *		Audience expressions over the per-tag customer bitmaps, and tag look-up
+ *		by name: crm.audience, crm.audience_count, crm.has_tag, crm.tag_id.
+ *
+ * An audience expression combines tags by name:
+ *
+ *		expr	:= term ( '|' term )*
+ *		term	:= factor ( '&' factor )*
+ *		factor	:= '!' factor | '(' expr ')' | name
+ *		name	:= bare word (any characters but white space and ()&|!")
+ *				 | double-quoted, "" for a quote inside
+ *
+ * so '!' binds tightest, then '&', then '|'.  A malformed expression raises
+ * 22P02 naming the character position; an unknown tag raises 42704.  '!x'
+ * means every customer in crm.customer_tags without tag x (the set of all
+ * customers is kept in crm.audience_all).
+ *
+ * Evaluation reads every named tag's bitmap from crm.tag_members with one
+ * SPI query (plan kept for the backend), decodes them into bitmaps owned by a
+ * private memory context, and folds each AND chain smallest operand first,
+ * turning negated operands into and-not so that 'a & b & !c' never
+ * materialises the complement of c.  The private context is deleted at the
+ * end, which frees every bitmap even when an error interrupts.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "tags/tags.h"
+
+PG_FUNCTION_INFO_V1(crm_audience);
+PG_FUNCTION_INFO_V1(crm_audience_count);
+PG_FUNCTION_INFO_V1(crm_has_tag);
+PG_FUNCTION_INFO_V1(crm_tag_id);
+
+typedef enum AudKind
+{
+	AUD_TAG,
+	AUD_NOT,
+	AUD_AND,
+	AUD_OR
+} AudKind;
+
+/* A node of a parsed audience expression. */
+typedef struct AudNode
+{
+	AudKind		kind;
+	int			tag;			/* AUD_TAG: index into the parser's names */
+	List	   *args;			/* AUD_AND, AUD_OR: operands; AUD_NOT: one */
+} AudNode;
+
+/* Parser state. */
+typedef struct AudParser
+{
+	const char *expr;
+	const char *p;
+	List	   *names;			/* distinct tag names, as char * */
+} AudParser;
+
+/* Loaded bitmaps, indexed like the parser's names. */
+typedef struct AudEval
+{
+	roaring_bitmap_t **tags;
+	roaring_bitmap_t *all;		/* every customer, loaded on demand */
+	MemoryContext cxt;			/* owns every bitmap of this evaluation */
+} AudEval;
+
+static SPIPlanPtr members_plan = NULL;
+static SPIPlanPtr all_plan = NULL;
+static SPIPlanPtr tag_id_plan = NULL;
+
+static AudNode *parse_or(AudParser *ps);
+
+/*
+ * aud_error: a malformed expression: what was expected where.
+ */
+static void
+aud_error(AudParser *ps, const char *expected)
+{
+	int			pos = pg_mbstrlen_with_len(ps->expr, ps->p - ps->expr) + 1;
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid audience expression \"%s\"", ps->expr),
+			 *ps->p == '\0' ?
+			 errdetail("Expected %s at position %d (end of input).", expected, pos) :
+			 errdetail("Expected %s at position %d.", expected, pos),
+			 errhint("Combine tag names with & (and), | (or), ! (not) and parentheses, e.g. 'vip & sports & !churned'; quote names with double quotes.")));
+}
+
+/*
+ * skip_space: advance past white space.
+ */
+static void
+skip_space(AudParser *ps)
+{
+	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r' ||
+		   *ps->p == '\f' || *ps->p == '\v')
+		ps->p++;
+}
+
+/*
+ * is_name_char: whether c can appear in a bare tag name.
+ */
+static bool
+is_name_char(char c)
+{
+	return c != '\0' && strchr(" \t\n\r\f\v()&|!\"", c) == NULL;
+}
+
+/*
+ * name_index: the index of name among the distinct names (added if new).
+ */
+static int
+name_index(AudParser *ps, char *name)
+{
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, ps->names)
+	{
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return i;
+		i++;
+	}
+	ps->names = lappend(ps->names, name);
+	return i;
+}
+
+/*
+ * make_node: a new node.
+ */
+static AudNode *
+make_node(AudKind kind, List *args)
+{
+	AudNode    *n = palloc0(sizeof(AudNode));
+
+	n->kind = kind;
+	n->args = args;
+	return n;
+}
+
+/*
+ * parse_factor: '!' factor | '(' expr ')' | name.
+ */
+static AudNode *
+parse_factor(AudParser *ps)
+{
+	AudNode    *n;
+
+	check_stack_depth();
+	skip_space(ps);
+	if (*ps->p == '!')
+	{
+		ps->p++;
+		return make_node(AUD_NOT, list_make1(parse_factor(ps)));
+	}
+	if (*ps->p == '(')
+	{
+		ps->p++;
+		n = parse_or(ps);
+		skip_space(ps);
+		if (*ps->p != ')')
+			aud_error(ps, "\")\"");
+		ps->p++;
+		return n;
+	}
+	if (*ps->p == '"')
+	{
+		StringInfoData name;
+		const char *start = ps->p;
+
+		initStringInfo(&name);
+		ps->p++;
+		for (;;)
+		{
+			if (*ps->p == '\0')
+			{
+				ps->p = start;
+				aud_error(ps, "a closing double quote for the name starting");
+			}
+			if (*ps->p == '"')
+			{
+				if (ps->p[1] != '"')
+					break;
+				ps->p++;
+			}
+			appendStringInfoChar(&name, *ps->p);
+			ps->p++;
+		}
+		ps->p++;
+		if (name.len == 0)
+		{
+			ps->p = start;
+			aud_error(ps, "a non-empty tag name");
+		}
+		n = make_node(AUD_TAG, NIL);
+		n->tag = name_index(ps, name.data);
+		return n;
+	}
+	if (is_name_char(*ps->p))
+	{
+		const char *start = ps->p;
+
+		while (is_name_char(*ps->p))
+			ps->p++;
+		n = make_node(AUD_TAG, NIL);
+		n->tag = name_index(ps, pnstrdup(start, ps->p - start));
+		return n;
+	}
+	aud_error(ps, "a tag name, \"!\" or \"(\"");
+	return NULL;				/* keep the compiler quiet */
+}
+
+/*
+ * parse_and: factor ( '&' factor )*, flattened into one AUD_AND node.
+ */
+static AudNode *
+parse_and(AudParser *ps)
+{
+	List	   *args = list_make1(parse_factor(ps));
+
+	for (;;)
+	{
+		skip_space(ps);
+		if (*ps->p != '&')
+			break;
+		ps->p++;
+		args = lappend(args, parse_factor(ps));
+	}
+	return list_length(args) == 1 ? (AudNode *) linitial(args) : make_node(AUD_AND, args);
+}
+
+/*
+ * parse_or: term ( '|' term )*, flattened into one AUD_OR node.
+ */
+static AudNode *
+parse_or(AudParser *ps)
+{
+	List	   *args;
+
+	check_stack_depth();
+	args = list_make1(parse_and(ps));
+	for (;;)
+	{
+		skip_space(ps);
+		if (*ps->p != '|')
+			break;
+		ps->p++;
+		args = lappend(args, parse_and(ps));
+	}
+	return list_length(args) == 1 ? (AudNode *) linitial(args) : make_node(AUD_OR, args);
+}
+
+/*
+ * parse_expression: the whole expression, which must be consumed entirely.
+ */
+static AudNode *
+parse_expression(AudParser *ps, const char *expr)
+{
+	AudNode    *n;
+
+	ps->expr = expr;
+	ps->p = expr;
+	ps->names = NIL;
+	skip_space(ps);
+	if (*ps->p == '\0')
+		aud_error(ps, "a tag name");
+	n = parse_or(ps);
+	skip_space(ps);
+	if (*ps->p != '\0')
+		aud_error(ps, *ps->p == ')' ? "an operator or the end (unbalanced \")\")" :
+				  "\"&\", \"|\" or the end of the expression");
+	return n;
+}
+
+/*
+ * needs_all: whether evaluating the expression needs the set of all
+ * customers: for a negation, except one inside an AND chain that also has a
+ * positive operand (eval_node turns it into and-not).  'a & b & !c' never
+ * reads crm.audience_all.
+ */
+static bool
+needs_all(AudNode *n)
+{
+	ListCell   *lc;
+	bool		has_positive = false;
+
+	switch (n->kind)
+	{
+		case AUD_TAG:
+			return false;
+		case AUD_NOT:
+			return true;
+		case AUD_AND:
+			foreach(lc, n->args)
+			{
+				AudNode    *a = (AudNode *) lfirst(lc);
+
+				if (a->kind == AUD_NOT)
+				{
+					if (needs_all((AudNode *) linitial(a->args)))
+						return true;
+				}
+				else
+				{
+					has_positive = true;
+					if (needs_all(a))
+						return true;
+				}
+			}
+			return !has_positive;
+		case AUD_OR:
+			foreach(lc, n->args)
+			{
+				if (needs_all((AudNode *) lfirst(lc)))
+					return true;
+			}
+			return false;
+	}
+	return true;
+}
+
+/*
+ * keep_plan: prepare a query once per backend.
+ */
+static SPIPlanPtr
+keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		*slot = plan;
+	}
+	return *slot;
+}
+
+/*
+ * open_datum: decode a tagset datum read through SPI into a bitmap owned by
+ * cxt, freeing the detoasted copy at once.
+ */
+static roaring_bitmap_t *
+open_datum(Datum d, MemoryContext cxt)
+{
+	CrmTagset  *ts = DatumGetCrmTagsetP(d);
+	CrmRoaring *r = CrmTagsetOpen(ts, cxt);
+
+	if ((Pointer) ts != DatumGetPointer(d))
+		pfree(ts);
+	return r->bm;
+}
+
+/*
+ * load_bitmaps: the bitmap of every named tag (an unknown name is an error,
+ * a tag nobody carries is empty), and the set of all customers if needed.
+ */
+static void
+load_bitmaps(AudParser *ps, AudEval *ev, bool want_all)
+{
+	int			ntags = list_length(ps->names);
+	Datum	   *names = palloc(ntags * sizeof(Datum));
+	ArrayType  *arr;
+	Oid			argtypes[1] = {TEXTARRAYOID};
+	Datum		args[1];
+	ListCell   *lc;
+	int			i = 0;
+	uint64		row;
+
+	foreach(lc, ps->names)
+		names[i++] = CStringGetTextDatum((char *) lfirst(lc));
+	arr = construct_array(names, ntags, TEXTOID, -1, false, TYPALIGN_INT);
+	args[0] = PointerGetDatum(arr);
+	ev->tags = MemoryContextAllocZero(ev->cxt, ntags * sizeof(roaring_bitmap_t *));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_plan(keep_plan(&members_plan,
+								   "SELECT n.i::int4, t.tag_id, m.members"
+								   "  FROM pg_catalog.unnest($1) WITH ORDINALITY AS n(name, i)"
+								   "  LEFT JOIN crm.tags t ON t.name = n.name"
+								   "  LEFT JOIN crm.tag_members m ON m.tag_id = t.tag_id",
+								   1, argtypes),
+						 args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "reading crm.tag_members failed");
+	for (row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[row];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int			idx = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull)) - 1;
+		Datum		members;
+
+		(void) SPI_getbinval(tup, desc, 2, &isnull);
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("tag \"%s\" does not exist", (char *) list_nth(ps->names, idx)),
+					 errhint("Tags are listed in crm.tags.")));
+		members = SPI_getbinval(tup, desc, 3, &isnull);
+		if (isnull)
+		{
+			CrmRoaring *r = CrmRoaringCreate(ev->cxt);
+
+			ev->tags[idx] = r->bm;
+		}
+		else
+			ev->tags[idx] = open_datum(members, ev->cxt);
+	}
+	if (want_all)
+	{
+		if (SPI_execute_plan(keep_plan(&all_plan,
+									   "SELECT members FROM crm.audience_all",
+									   0, NULL),
+							 NULL, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "reading crm.audience_all failed");
+		if (SPI_processed > 0)
+		{
+			bool		isnull;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+			if (!isnull)
+				ev->all = open_datum(d, ev->cxt);
+		}
+		if (ev->all == NULL)
+			ev->all = CrmRoaringCreate(ev->cxt)->bm;
+	}
+	SPI_finish();
+}
+
+static roaring_bitmap_t *eval_node(AudEval *ev, AudNode *n);
+
+/*
+ * owned: register a bitmap CRoaring just returned with the evaluation.
+ */
+static roaring_bitmap_t *
+owned(AudEval *ev, roaring_bitmap_t *bm)
+{
+	CrmRoaring *r = CrmRoaringNew(ev->cxt);
+
+	r->bm = bm;
+	CrmRoaringCheck(bm);
+	return bm;
+}
+
+/*
+ * operand: the bitmap of a node, borrowed for a tag (never modify it),
+ * computed otherwise.
+ */
+static roaring_bitmap_t *
+operand(AudEval *ev, AudNode *n)
+{
+	if (n->kind == AUD_TAG)
+		return ev->tags[n->tag];
+	return eval_node(ev, n);
+}
+
+/*
+ * card_cmp: order bitmaps by increasing cardinality (list_sort comparator).
+ */
+static int
+card_cmp(const ListCell *a, const ListCell *b)
+{
+	uint64		ca = roaring_bitmap_get_cardinality((roaring_bitmap_t *) lfirst(a));
+	uint64		cb = roaring_bitmap_get_cardinality((roaring_bitmap_t *) lfirst(b));
+
+	return ca < cb ? -1 : ca > cb ? 1 : 0;
+}
+
+/*
+ * eval_node: a new bitmap (owned by the evaluation) for the node.
+ */
+static roaring_bitmap_t *
+eval_node(AudEval *ev, AudNode *n)
+{
+	ListCell   *lc;
+	roaring_bitmap_t *result;
+
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	switch (n->kind)
+	{
+		case AUD_TAG:
+			return owned(ev, roaring_bitmap_copy(ev->tags[n->tag]));
+		case AUD_NOT:
+			return owned(ev, roaring_bitmap_andnot(ev->all,
+												   operand(ev, (AudNode *) linitial(n->args))));
+		case AUD_AND:
+			{
+				List	   *pos = NIL;
+				List	   *neg = NIL;
+
+				foreach(lc, n->args)
+				{
+					AudNode    *a = (AudNode *) lfirst(lc);
+
+					if (a->kind == AUD_NOT)
+						neg = lappend(neg, operand(ev, (AudNode *) linitial(a->args)));
+					else
+						pos = lappend(pos, operand(ev, a));
+				}
+				if (pos == NIL)
+					result = owned(ev, roaring_bitmap_copy(ev->all));
+				else
+				{
+					list_sort(pos, card_cmp);
+					result = owned(ev, roaring_bitmap_copy((roaring_bitmap_t *) linitial(pos)));
+					for_each_from(lc, pos, 1)
+					{
+						if (roaring_bitmap_is_empty(result))
+							break;
+						roaring_bitmap_and_inplace(result, (roaring_bitmap_t *) lfirst(lc));
+					}
+				}
+				foreach(lc, neg)
+				{
+					if (roaring_bitmap_is_empty(result))
+						break;
+					roaring_bitmap_andnot_inplace(result, (roaring_bitmap_t *) lfirst(lc));
+				}
+				return result;
+			}
+		case AUD_OR:
+			result = owned(ev, roaring_bitmap_create());
+			foreach(lc, n->args)
+				roaring_bitmap_or_inplace(result, operand(ev, (AudNode *) lfirst(lc)));
+			return result;
+	}
+	elog(ERROR, "unrecognized audience node kind %d", (int) n->kind);
+	return NULL;				/* keep the compiler quiet */
+}
+
+/*
+ * evaluate: parse and evaluate expr; returns either the tagset (as_count
+ * false) or the cardinality.
+ */
+static Datum
+evaluate(text *expr, bool as_count)
+{
+	char	   *str = text_to_cstring(expr);
+	AudParser	ps;
+	AudEval		ev;
+	AudNode    *root;
+	roaring_bitmap_t *bm;
+	MemoryContext caller = CurrentMemoryContext;
+	Datum		result;
+
+	root = parse_expression(&ps, str);
+	ev.cxt = AllocSetContextCreate(CurrentMemoryContext, "crm audience",
+								   ALLOCSET_DEFAULT_SIZES);
+	ev.all = NULL;
+	MemoryContextSwitchTo(ev.cxt);
+	load_bitmaps(&ps, &ev, needs_all(root));
+	bm = root->kind == AUD_TAG ? ev.tags[root->tag] : eval_node(&ev, root);
+	MemoryContextSwitchTo(caller);
+	if (as_count)
+		result = Int64GetDatum((int64) roaring_bitmap_get_cardinality(bm));
+	else
+		result = PointerGetDatum(CrmTagsetFromBitmap(bm));
+	MemoryContextDelete(ev.cxt);
+	return result;
+}
+
+/*
+ * crm_audience: the customer ids matching an audience expression.
+ */
+Datum
+crm_audience(PG_FUNCTION_ARGS)
+{
+	return evaluate(PG_GETARG_TEXT_PP(0), false);
+}
+
+/*
+ * crm_audience_count: the number of customers matching an audience
+ * expression.
+ */
+Datum
+crm_audience_count(PG_FUNCTION_ARGS)
+{
+	return evaluate(PG_GETARG_TEXT_PP(0), true);
+}
+
+/*
+ * CrmTagLookup: the id of the tag called name; -1 when missing_ok and there
+ * is none, else 42704.
+ */
+int32
+CrmTagLookup(const char *name, bool missing_ok)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	int32		id = -1;
+
+	args[0] = CStringGetTextDatum(name);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_plan(keep_plan(&tag_id_plan,
+								   "SELECT tag_id FROM crm.tags WHERE name = $1",
+								   1, argtypes),
+						 args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading crm.tags failed");
+	if (SPI_processed > 0)
+	{
+		bool		isnull;
+
+		id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	SPI_finish();
+	if (id < 0 && !missing_ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("tag \"%s\" does not exist", name),
+				 errhint("Tags are listed in crm.tags.")));
+	return id;
+}
+
+/* Per-call-site cache of a name look-up (valid for one statement). */
+typedef struct TagCache
+{
+	char	   *name;
+	int32		id;
+} TagCache;
+
+/*
+ * cached_lookup: the tag id for name, remembered in fn_extra so a query
+ * calling crm.has_tag(tags, 'vip') on a million rows looks 'vip' up once.
+ */
+static int32
+cached_lookup(FunctionCallInfo fcinfo, text *name)
+{
+	TagCache   *c = (TagCache *) fcinfo->flinfo->fn_extra;
+	char	   *str = text_to_cstring(name);
+
+	if (c == NULL || strcmp(c->name, str) != 0)
+	{
+		int32		id = CrmTagLookup(str, false);
+
+		if (c == NULL)
+			c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TagCache));
+		else
+			pfree(c->name);
+		c->name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, str);
+		c->id = id;
+		fcinfo->flinfo->fn_extra = c;
+	}
+	pfree(str);
+	return c->id;
+}
+
+/*
+ * crm_has_tag: whether a tagset holds the tag called name.
+ */
+Datum
+crm_has_tag(PG_FUNCTION_ARGS)
+{
+	CrmTagset  *ts = PG_GETARG_CRM_TAGSET_P(0);
+	int32		id = cached_lookup(fcinfo, PG_GETARG_TEXT_PP(1));
+	CrmRoaring *r;
+	bool		result;
+
+	if (CrmTagsetCard(ts) == 0)
+		PG_RETURN_BOOL(false);
+	r = CrmTagsetOpen(ts, CurrentMemoryContext);
+	result = roaring_bitmap_contains(r->bm, (uint32) id);
+	CrmRoaringFree(r);
+	PG_RETURN_BOOL(result);
+}
+
+/*
+ * crm_tag_id: the id of a tag by name (42704 if there is none).
+ */
+Datum
+crm_tag_id(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(cached_lookup(fcinfo, PG_GETARG_TEXT_PP(0)));
+}
