@@ -9,8 +9,9 @@
  * identity.h).  A field missing on either side gets IDENTITY_MISSING.
  *
  * Name similarity goes through CrmIdentityNameSimilarity, the one seam to the
- * names area's comparator; until that is linked it is Jaro-Winkler on code
- * points.
+ * names area's comparator (CrmNameSimilarityNormalized: token order,
+ * initials, nicknames, Chinese through pinyin, typos).  Addresses and places
+ * use Jaro-Winkler, ids and codes a bounded edit distance.
  */
 #include "postgres.h"
 
@@ -21,6 +22,7 @@
 #include "utils/builtins.h"
 
 #include "identity/identity.h"
+#include "names/names.h"
 
 PG_FUNCTION_INFO_V1(crm_identity_compare);
 
@@ -193,13 +195,13 @@ CrmIdentityLevenshteinBounded(const char *a, int alen, const char *b, int blen, 
 }
 
 /*
- * CrmIdentityNameSimilarity: similarity of two cleaned names in [0, 1].  The
- * seam to the names area's comparator.
+ * CrmIdentityNameSimilarity: similarity of two normalised names in [0, 1]
+ * (crm.name_similarity of the names area).
  */
 double
 CrmIdentityNameSimilarity(const char *a, int alen, const char *b, int blen)
 {
-	return CrmIdentityJaroWinkler(a, alen, b, blen);
+	return CrmNameSimilarityNormalized(a, alen, b, blen);
 }
 
 /* One feature of a record: pointer and length, NULL when missing. */

@@ -188,7 +188,7 @@ CREATE TABLE crm.identity_blocking_rule (
 COMMENT ON TABLE crm.identity_blocking_rule IS
   'Blocking rules: SQL expressions over f, the features array (f[1] given, f[2] family, f[3] birth date, f[4] phone, f[5] e-mail, f[6] national id, f[7] address, f[8] city, f[9] postcode); records sharing a value of any enabled rule are compared.';
 INSERT INTO crm.identity_blocking_rule (rule, expression, builtin) VALUES
-  ('name',       'least(crm.identity_name_key(f[1]), crm.identity_name_key(f[2])) || greatest(crm.identity_name_key(f[1]), crm.identity_name_key(f[2]))', true),
+  ('name',       'crm.name_phonetic(concat_ws('' '', f[1], f[2]))', true),
   ('birth_date', 'f[3]', true),
   ('phone',      'f[4]', true),
   ('email',      'f[5]', true),
@@ -269,7 +269,6 @@ CREATE TABLE crm.identity_merge_log (
 );
 COMMENT ON TABLE crm.identity_merge_log IS
   'Every change of a record''s golden id: assign (first id), merge (its cluster joined another), split (it left a cluster), unmerge (by hand), remove (record deleted).';
-CREATE INDEX identity_merge_log_record ON crm.identity_merge_log (record_id);
 SELECT pg_catalog.pg_extension_config_dump('crm.identity_merge_log', '');
 ALTER SEQUENCE crm.identity_merge_log_seq OWNED BY crm.identity_merge_log.log_id;
 SELECT pg_catalog.pg_extension_config_dump('crm.identity_merge_log_seq', '');
@@ -709,7 +708,8 @@ BEGIN
       FROM (SELECT x.*, crm.identity_features(full_name, given_name, family_name, birth_date, phone, %L,
                                               email, national_id, address, city, postcode) AS f
               FROM (SELECT %s FROM %s) x
-             WHERE x.source_key IS NOT NULL) y
+             WHERE x.source_key IS NOT NULL
+            OFFSET 0) y  -- OFFSET 0: compute f once, not once per use
     ON CONFLICT ON CONSTRAINT identity_record_source_source_key_key DO UPDATE
        SET full_name = excluded.full_name, given_name = excluded.given_name,
            family_name = excluded.family_name, birth_date = excluded.birth_date,
