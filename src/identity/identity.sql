@@ -111,6 +111,13 @@ CREATE FUNCTION crm.identity_compare(a text[], b text[]) RETURNS int4
 COMMENT ON FUNCTION crm.identity_compare(text[], text[]) IS
   'Comparison vector (gamma) of two feature arrays: one level per field packed 3 bits a field (7 = missing); names compared in both orders.';
 
+CREATE FUNCTION crm.identity_candidate_pairs(max_block int4)
+  RETURNS TABLE (record_a int8, record_b int8, gamma int4)
+  LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+  AS 'MODULE_PATHNAME', 'crm_identity_candidate_pairs';
+COMMENT ON FUNCTION crm.identity_candidate_pairs(int4) IS
+  'Blocking and comparison of the whole identity store in one pass: the union of the pairs sharing any blocking key (blocks of at most max_block records) with their comparison vectors.';
+
 CREATE TYPE crm.identity_model_fit AS
   (lambda float8, m float8[], u float8[], iterations int4, converged boolean);
 COMMENT ON TYPE crm.identity_model_fit IS
@@ -770,17 +777,7 @@ BEGIN
   --    leaving out keys shared by more than crm_profile.identity_max_block
   TRUNCATE crm.identity_pair;
   INSERT INTO crm.identity_pair (record_a, record_b, gamma)
-  WITH keys AS (
-         SELECT r.record_id, k.k, count(*) OVER (PARTITION BY k.k) AS n
-           FROM crm.identity_record r, unnest(r.block_keys) k(k)),
-       pairs AS (
-         SELECT DISTINCT k1.record_id AS a, k2.record_id AS b
-           FROM keys k1 JOIN keys k2 ON k1.k = k2.k AND k1.record_id < k2.record_id
-          WHERE k1.n <= maxb AND k2.n <= maxb)
-  SELECT p.a, p.b, crm.identity_compare(ra.features, rb.features)
-    FROM pairs p
-    JOIN crm.identity_record ra ON ra.record_id = p.a
-    JOIN crm.identity_record rb ON rb.record_id = p.b;
+  SELECT p.record_a, p.record_b, p.gamma FROM crm.identity_candidate_pairs(maxb) p;
   GET DIAGNOSTICS npairs = ROW_COUNT;
   ANALYZE crm.identity_pair;
   RAISE DEBUG 'identity_link: pairs %', clock_timestamp() - t0;
