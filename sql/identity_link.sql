@@ -140,5 +140,8 @@ SELECT crm.identity_golden_id('leads', 'L1') = crm.identity_golden_id('web', '1'
 SELECT crm.identity_unregister('leads');
 SELECT crm.identity_unregister('web');
 SELECT count(*) FROM crm.identity_record;
+-- an empty store links to nothing
+SELECT records, candidate_pairs, matched_pairs, clusters, changed FROM crm.identity_link();
+SELECT * FROM crm.identity_candidate_pairs(1);
 DROP SCHEMA idt CASCADE;
 TRUNCATE crm.identity_merge_log, crm.identity_model, crm.identity_pair;
