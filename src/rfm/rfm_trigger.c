@@ -238,8 +238,8 @@ rfm_capture_table(Relation log, RfmCaptureCache *c, Tuplestorestate *rows,
 	TupleTableSlot *in = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	int			maxslots = 8;
 	TupleTableSlot **out = palloc(sizeof(TupleTableSlot *) * maxslots);
-	MemoryContext batchcxt = AllocSetContextCreate(CurrentMemoryContext, "crm.rfm_capture batch",
-												   ALLOCSET_SMALL_SIZES);
+	MemoryContext callcxt = CurrentMemoryContext;
+	MemoryContext batchcxt = NULL;	/* made when a first batch fills */
 	CommandId	cid = GetCurrentCommandId(true);
 	int			nslots = 0;
 	int			n = 0;
@@ -267,7 +267,7 @@ rfm_capture_table(Relation log, RfmCaptureCache *c, Tuplestorestate *rows,
 			o = out[n];
 			ExecClearTuple(o);
 			slot_getsomeattrs(in, Max(Max(c->att[0], c->att[1]), c->att[2]));
-			old = MemoryContextSwitchTo(batchcxt);
+			old = MemoryContextSwitchTo(batchcxt ? batchcxt : callcxt);
 			for (i = 0; i < 3; i++)
 			{
 				Form_pg_attribute att = TupleDescAttr(desc, c->att[i] - 1);
@@ -284,12 +284,17 @@ rfm_capture_table(Relation log, RfmCaptureCache *c, Tuplestorestate *rows,
 		}
 		if (n > 0 && (n == RFM_CAPTURE_BATCH || !more))
 		{
-			MemoryContext old = MemoryContextSwitchTo(batchcxt);
+			MemoryContext old;
 
+			if (batchcxt == NULL && more)
+				batchcxt = AllocSetContextCreate(callcxt, "crm.rfm_capture batch",
+												 ALLOCSET_DEFAULT_SIZES);
+			old = MemoryContextSwitchTo(batchcxt ? batchcxt : callcxt);
 			heap_multi_insert(log, out, n, cid, 0, NULL);
 			MemoryContextSwitchTo(old);
 			n = 0;
-			MemoryContextReset(batchcxt);
+			if (batchcxt)
+				MemoryContextReset(batchcxt);
 		}
 		if (!more)
 			break;
@@ -298,7 +303,8 @@ rfm_capture_table(Relation log, RfmCaptureCache *c, Tuplestorestate *rows,
 	for (i = 0; i < nslots; i++)
 		ExecDropSingleTupleTableSlot(out[i]);
 	ExecDropSingleTupleTableSlot(in);
-	MemoryContextDelete(batchcxt);
+	if (batchcxt)
+		MemoryContextDelete(batchcxt);
 	pfree(out);
 }
 
