@@ -176,7 +176,6 @@ crm_purchase_summary_combine(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt;
 	SummaryState *s1,
 			   *s2;
-	int			i;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "crm_purchase_summary_combine called in non-aggregate context");
@@ -194,8 +193,17 @@ crm_purchase_summary_combine(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("calibration_end must be the same for every row")));
-	for (i = 0; i < s2->n; i++)
-		summary_push(s1, s2->days[i].day, s2->days[i].amount);
+	if (s1->n + s2->n > s1->cap)
+	{
+		if ((int64) s1->n + s2->n >= PG_INT32_MAX / 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many orders for one customer")));
+		s1->cap = s1->n + s2->n;
+		s1->days = (SummaryDay *) repalloc_huge(s1->days, s1->cap * sizeof(SummaryDay));
+	}
+	memcpy(s1->days + s1->n, s2->days, s2->n * sizeof(SummaryDay));
+	s1->n += s2->n;
 	PG_RETURN_POINTER(s1);
 }
 
