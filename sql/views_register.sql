@@ -64,6 +64,7 @@ SELECT pg_temp.try($$SELECT crm.register_customers(NULL, name => 'name')$$);
 SELECT pg_temp.try($$SELECT crm.register_customers('views_app.nosuchtable', name => 'name')$$);
 -- the full message of one of them
 \set VERBOSITY default
+\set SHOW_CONTEXT never
 SELECT crm.register_customers('views_app.customers', name => 'name', phone => 'dob');
 SELECT crm.register_customers('views_app.customers', name => 'name', birth_date => 'email');
 
@@ -97,7 +98,7 @@ SELECT tgname, pg_describe_object(refclassid, refobjid, 0) AS depends_on, deptyp
  ORDER BY tgname;
 SELECT source_id, order_key, customer_key, ordered_at, amount, status FROM crm.order_fact ORDER BY order_key;
 SELECT * FROM crm.customer_orders ORDER BY customer_key;
-SELECT count(*) AS pending_deltas FROM crm.order_delta;
+SELECT count(*) AS queued FROM crm.order_queue;
 
 -- crm.capture is only a trigger.
 SELECT pg_temp.try($$SELECT crm.capture()$$);

@@ -5,24 +5,33 @@
  * One generic AFTER trigger serves every registered table.  Its arguments,
  * written by crm.register_customers/_orders/_events, say what the table is
  * (customers, orders or events), its source id, and which of the
- * application's columns plays each role.  On every row change it copies the
- * mapped columns into crm_profile's own tables (crm.record, crm.order_fact,
- * crm.event_fact) and appends a delta row (crm.record_delta,
- * crm.order_delta, crm.event_delta) from which identity and the
- * per-customer summaries are kept current.
+ * application's columns plays each role.
+ *
+ * Orders and events are the hot path: every change only appends one row to
+ * a queue table (crm.order_queue, crm.event_queue), inserted directly into
+ * the heap (the queues have no index, no trigger, no constraint), so the
+ * application's write pays one small heap insert.  crm.apply_changes folds
+ * the queues into the copies (crm.order_fact, crm.event_fact) and the
+ * per-customer summaries; the views add what is still queued, so they are
+ * exact at all times.  Customer rows, written far less often, are upserted
+ * into crm.record through SPI and noted in crm.record_delta for identity
+ * resolution.
  *
  * The trigger must never make the application's statement fail for a CRM
- * reason.  So it does no normalisation, no matching and no scoring (that
- * happens when the views are read or refreshed), it never waits on a lock
- * that the refresh holds (deltas are only ever appended, facts are only
- * touched for the row the application itself is changing), and a column
- * that no longer converts (the application altered its type after
- * registration) is stored as NULL with a WARNING instead of raising an
- * error.  The queries are prepared once per backend and kept.
+ * reason.  So it does no normalisation, no matching and no scoring, it never
+ * waits on a lock that the refresh holds (the queues are only appended to,
+ * crm.record rows are only touched for the row the application itself is
+ * changing), and a column that no longer converts (the application altered
+ * its type after registration) is stored as NULL with a WARNING instead of
+ * raising an error.
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -30,6 +39,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
@@ -53,17 +63,13 @@ typedef enum RoleType
 	ROLE_NUMERIC				/* numeric, integers, floats, money */
 } RoleType;
 
-/* The prepared statements, one per (kind, operation). */
+/* The prepared statements of the customer path. */
 enum
 {
 	PLAN_CUSTOMER_UPSERT,
 	PLAN_CUSTOMER_DELETE,
 	PLAN_CUSTOMER_TRUNCATE,
-	PLAN_ORDER_UPSERT,
-	PLAN_ORDER_DELETE,
 	PLAN_ORDER_TRUNCATE,
-	PLAN_EVENT_UPSERT,
-	PLAN_EVENT_DELETE,
 	PLAN_EVENT_TRUNCATE,
 	N_PLANS
 };
@@ -74,6 +80,15 @@ static SPIPlanPtr plans[N_PLANS];
 #define CUSTOMER_NARGS 13
 #define ORDER_NARGS 8
 #define EVENT_NARGS 7
+
+/* Queue columns: seq, source_id, key, op, customer_source, customer_key,
+ * old_customer_key, at, amount|kind, status (orders only) */
+#define ORDER_QUEUE_NATTS 10
+#define EVENT_QUEUE_NATTS 9
+
+/* Queue operations. */
+#define QUEUE_DELETE 0
+#define QUEUE_UPSERT 1
 
 static const char *const plan_sql[N_PLANS] = {
 	/* customers: $1 source, $2 key, $3 channel, $4.. the contact columns */
@@ -86,65 +101,26 @@ static const char *const plan_sql[N_PLANS] = {
 	" postcode = excluded.postcode, created_at = excluded.created_at,"
 	" captured_at = pg_catalog.now() RETURNING source_id, source_key)"
 	" INSERT INTO crm.record_delta (source_id, source_key) SELECT source_id, source_key FROM r",
-	"WITH r AS (DELETE FROM crm.record WHERE source_id = $1 AND source_key = $2"
+	"WITH r AS (DELETE FROM crm.record WHERE source_id OPERATOR(pg_catalog.=) $1"
+	" AND source_key OPERATOR(pg_catalog.=) $2"
 	" RETURNING source_id, source_key)"
 	" INSERT INTO crm.record_delta (source_id, source_key) SELECT source_id, source_key FROM r",
-	"WITH r AS (DELETE FROM crm.record WHERE source_id = $1 RETURNING source_id, source_key)"
+	"WITH r AS (DELETE FROM crm.record WHERE source_id OPERATOR(pg_catalog.=) $1"
+	" RETURNING source_id, source_key)"
 	" INSERT INTO crm.record_delta (source_id, source_key) SELECT source_id, source_key FROM r",
-
-	/*
-	 * orders: $1 source, $2 order key, $3 customer source, $4 customer key,
-	 * $5 at, $6 amount, $7 status.  A new fact adds a +1 delta; replacing a
-	 * fact that was somehow already there adds a 0 delta, which means
-	 * "recompute this customer from the facts".
-	 */
-	"WITH f AS (INSERT INTO crm.order_fact AS f (source_id, order_key, customer_source,"
-	" customer_key, ordered_at, amount, status) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-	" ON CONFLICT (source_id, order_key) DO UPDATE SET customer_source = excluded.customer_source,"
-	" customer_key = excluded.customer_key, ordered_at = excluded.ordered_at,"
-	" amount = excluded.amount, status = excluded.status"
-	" RETURNING f.xmax OPERATOR(pg_catalog.<>) '0'::pg_catalog.xid AS replaced)"
-	" INSERT INTO crm.order_delta (customer_source, customer_key, sign, ordered_at, amount)"
-	" SELECT $3, $4, CASE WHEN f.replaced THEN 0 ELSE 1 END, $5, $6 FROM f"
-	" WHERE $4 IS NOT NULL",
-	"WITH f AS (DELETE FROM crm.order_fact WHERE source_id = $1 AND order_key = $2"
-	" RETURNING customer_source, customer_key)"
-	" INSERT INTO crm.order_delta (customer_source, customer_key, sign)"
-	" SELECT customer_source, customer_key, 0 FROM f WHERE customer_key IS NOT NULL",
-	"WITH f AS (DELETE FROM crm.order_fact WHERE source_id = $1"
-	" RETURNING customer_source, customer_key)"
-	" INSERT INTO crm.order_delta (customer_source, customer_key, sign)"
-	" SELECT DISTINCT customer_source, customer_key, 0 FROM f WHERE customer_key IS NOT NULL",
-
-	/* events: $1 source, $2 event key, $3 customer source, $4 key, $5 at, $6 kind */
-	"WITH f AS (INSERT INTO crm.event_fact AS f (source_id, event_key, customer_source,"
-	" customer_key, happened_at, kind) VALUES ($1, $2, $3, $4, $5, $6)"
-	" ON CONFLICT (source_id, event_key) DO UPDATE SET customer_source = excluded.customer_source,"
-	" customer_key = excluded.customer_key, happened_at = excluded.happened_at,"
-	" kind = excluded.kind"
-	" RETURNING f.xmax OPERATOR(pg_catalog.<>) '0'::pg_catalog.xid AS replaced)"
-	" INSERT INTO crm.event_delta (customer_source, customer_key, sign, happened_at, kind)"
-	" SELECT $3, $4, CASE WHEN f.replaced THEN 0 ELSE 1 END, $5, $6 FROM f"
-	" WHERE $4 IS NOT NULL",
-	"WITH f AS (DELETE FROM crm.event_fact WHERE source_id = $1 AND event_key = $2"
-	" RETURNING customer_source, customer_key)"
-	" INSERT INTO crm.event_delta (customer_source, customer_key, sign)"
-	" SELECT customer_source, customer_key, 0 FROM f WHERE customer_key IS NOT NULL",
-	"WITH f AS (DELETE FROM crm.event_fact WHERE source_id = $1"
-	" RETURNING customer_source, customer_key)"
-	" INSERT INTO crm.event_delta (customer_source, customer_key, sign)"
-	" SELECT DISTINCT customer_source, customer_key, 0 FROM f WHERE customer_key IS NOT NULL",
+	/* TRUNCATE of an orders or events table: queue the removal of every copy */
+	"INSERT INTO crm.order_queue (source_id, order_key, op, customer_source, customer_key)"
+	" SELECT source_id, order_key, 0, customer_source, customer_key FROM crm.order_fact"
+	" WHERE source_id OPERATOR(pg_catalog.=) $1",
+	"INSERT INTO crm.event_queue (source_id, event_key, op, customer_source, customer_key)"
+	" SELECT source_id, event_key, 0, customer_source, customer_key FROM crm.event_fact"
+	" WHERE source_id OPERATOR(pg_catalog.=) $1",
 };
 
-/* Parameter types of each plan, NULL-terminated lists are not needed: counts. */
-static const int plan_nargs[N_PLANS] = {11, 2, 1, 7, 2, 1, 6, 2, 1};
+static const int plan_nargs[N_PLANS] = {11, 2, 1, 1, 1};
 
 static const Oid customer_types[] = {INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 DATEOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
-static const Oid order_types[] = {INT4OID, TEXTOID, INT4OID, TEXTOID, TIMESTAMPTZOID,
-NUMERICOID, TEXTOID};
-static const Oid event_types[] = {INT4OID, TEXTOID, INT4OID, TEXTOID, TIMESTAMPTZOID,
-TEXTOID};
 static const Oid key_types[] = {INT4OID, TEXTOID};
 
 /*
@@ -158,21 +134,7 @@ get_plan(int i)
 
 	if (plans[i] != NULL)
 		return plans[i];
-	switch (i)
-	{
-		case PLAN_CUSTOMER_UPSERT:
-			types = customer_types;
-			break;
-		case PLAN_ORDER_UPSERT:
-			types = order_types;
-			break;
-		case PLAN_EVENT_UPSERT:
-			types = event_types;
-			break;
-		default:
-			types = key_types;
-			break;
-	}
+	types = (i == PLAN_CUSTOMER_UPSERT) ? customer_types : key_types;
 	plan = SPI_prepare(plan_sql[i], plan_nargs[i], (Oid *) types);
 	if (plan == NULL)
 		elog(ERROR, "crm.capture: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -251,7 +213,7 @@ column_value(Relation rel, HeapTuple tuple, const char *col, RoleType role,
 	{
 		case ROLE_TEXT:
 			if (typid == TEXTOID || typid == VARCHAROID)
-				return d;
+				return PointerGetDatum(PG_DETOAST_DATUM_PACKED(d));
 			else
 			{
 				Oid			outfunc;
@@ -289,7 +251,7 @@ column_value(Relation rel, HeapTuple tuple, const char *col, RoleType role,
 			switch (typid)
 			{
 				case NUMERICOID:
-					return d;
+					return PointerGetDatum(PG_DETOAST_DATUM_PACKED(d));
 				case INT2OID:
 					return DirectFunctionCall1(int2_numeric, d);
 				case INT4OID:
@@ -313,7 +275,8 @@ column_value(Relation rel, HeapTuple tuple, const char *col, RoleType role,
 }
 
 /*
- * run_plan: execute prepared statement I with N values.
+ * run_plan: execute prepared statement I (of the customer path) with N
+ * values, in its own SPI connection.
  */
 static void
 run_plan(int i, Datum *values, bool *nulls, int n)
@@ -321,87 +284,155 @@ run_plan(int i, Datum *values, bool *nulls, int n)
 	char		nullchars[16];
 	int			k;
 	int			rc;
+	int			save_nestlevel;
 
 	Assert(n <= lengthof(nullchars) - 1);
 	for (k = 0; k < n; k++)
 		nullchars[k] = nulls[k] ? 'n' : ' ';
 	nullchars[n] = '\0';
+
+	/*
+	 * The function is SECURITY DEFINER without a SET clause (a SET would
+	 * save and restore the GUC state on every row of the hot path); the
+	 * statements name every object and operator with its schema, and the
+	 * search path is pinned here, where SQL is actually run.
+	 */
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "crm.capture: SPI_connect failed");
 	rc = SPI_execute_plan(get_plan(i), values, nullchars, false, 0);
 	if (rc < 0)
 		elog(ERROR, "crm.capture: SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
+	AtEOXact_GUC(true, save_nestlevel);
 }
 
 /*
- * capture_row: copy one row version (TUPLE) of a registered table, or
- * delete crm_profile's copy of it (DELETE_ONLY).  ARGS are the trigger
- * arguments.
+ * queue_insert: append one row (VALUES, NULLS; slot 0 is filled here with
+ * the next queue sequence number) to crm.QUEUE, straight into the heap.  The
+ * queue tables have no index, trigger or constraint, so nothing else is due;
+ * if someone altered one, the change is not captured (WARNING) rather than
+ * failing the application's statement.
+ */
+static void
+queue_insert(const char *queue, int natts, Datum *values, bool *nulls)
+{
+	Oid			nsp = get_namespace_oid("crm", false);
+	Oid			relid = get_relname_relid(queue, nsp);
+	Oid			seqid = get_relname_relid("queue_seq", nsp);
+	Relation	rel;
+	HeapTuple	tup;
+
+	if (!OidIsValid(relid) || !OidIsValid(seqid))
+		elog(ERROR, "crm.capture: crm.%s or crm.queue_seq is missing", queue);
+	values[0] = Int64GetDatum(nextval_internal(seqid, false));
+	nulls[0] = false;
+	rel = table_open(relid, RowExclusiveLock);
+	if (RelationGetDescr(rel)->natts != natts || rel->rd_rel->relhasindex ||
+		rel->trigdesc != NULL || rel->rd_rel->relkind != RELKIND_RELATION)
+	{
+		table_close(rel, RowExclusiveLock);
+		ereport(WARNING,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("crm_profile: queue table \"crm.%s\" was altered, the change is not captured", queue),
+				 errdetail("The application's statement is not affected."),
+				 errhint("Reinstall crm_profile's queue table, then run crm.resync().")));
+		return;
+	}
+	tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+	simple_heap_insert(rel, tup);
+	heap_freetuple(tup);
+	table_close(rel, RowExclusiveLock);
+}
+
+/*
+ * capture_row: copy one row version (TUPLE) of a registered table, or note
+ * its removal (DELETE_ONLY).  For an UPDATE that keeps the row's key, OLDTUP
+ * is the old version, whose customer must be recomputed too.  ARGS are the
+ * trigger arguments.
  */
 static void
 capture_row(CaptureKind kind, char **args, Relation rel, HeapTuple tuple,
-			bool delete_only)
+			bool delete_only, HeapTuple oldtup)
 {
 	Datum		v[11];
 	bool		n[11];
 	int			k;
 
+	for (k = 0; k < lengthof(n); k++)
+	{
+		v[k] = (Datum) 0;
+		n[k] = true;
+	}
 	v[0] = DirectFunctionCall1(int4in, CStringGetDatum(args[1]));
 	n[0] = false;
-	switch (kind)
+	if (kind == CAPTURE_CUSTOMERS)
 	{
-		case CAPTURE_CUSTOMERS:
-			/* args: kind, source, channel, id, name, phone, email, birth_date,
-			 * address, city, postcode, created_at, channel_column */
-			v[1] = column_value(rel, tuple, args[3], ROLE_TEXT, &n[1]);
-			if (n[1])
-				return;			/* a row without a key is not a customer */
-			if (delete_only)
-			{
-				run_plan(PLAN_CUSTOMER_DELETE, v, n, 2);
-				return;
-			}
-			if (args[12][0] != '\0')
-				v[2] = column_value(rel, tuple, args[12], ROLE_TEXT, &n[2]);
-			else
-			{
-				n[2] = (args[2][0] == '\0');
-				v[2] = n[2] ? (Datum) 0 : CStringGetTextDatum(args[2]);
-			}
-			for (k = 3; k <= 10; k++)
-			{
-				RoleType	role = (k == 6) ? ROLE_DATE : (k == 10) ? ROLE_TIMESTAMPTZ : ROLE_TEXT;
+		/*
+		 * args: kind, source, channel, id, name, phone, email, birth_date,
+		 * address, city, postcode, created_at, channel_column
+		 */
+		v[1] = column_value(rel, tuple, args[3], ROLE_TEXT, &n[1]);
+		if (n[1])
+			return;				/* a row without a key is not a customer */
+		if (delete_only)
+		{
+			run_plan(PLAN_CUSTOMER_DELETE, v, n, 2);
+			return;
+		}
+		if (args[12][0] != '\0')
+			v[2] = column_value(rel, tuple, args[12], ROLE_TEXT, &n[2]);
+		else
+		{
+			n[2] = (args[2][0] == '\0');
+			v[2] = n[2] ? (Datum) 0 : CStringGetTextDatum(args[2]);
+		}
+		for (k = 3; k <= 10; k++)
+		{
+			RoleType	role = (k == 6) ? ROLE_DATE : (k == 10) ? ROLE_TIMESTAMPTZ : ROLE_TEXT;
 
-				v[k] = column_value(rel, tuple, args[k + 1], role, &n[k]);
-			}
-			run_plan(PLAN_CUSTOMER_UPSERT, v, n, 11);
-			break;
-		case CAPTURE_ORDERS:
-		case CAPTURE_EVENTS:
-			/* args: kind, source, customer source, id, customer, at, amount|kind[, status] */
-			v[1] = column_value(rel, tuple, args[3], ROLE_TEXT, &n[1]);
-			if (n[1])
-				return;
-			if (delete_only)
-			{
-				run_plan(kind == CAPTURE_ORDERS ? PLAN_ORDER_DELETE : PLAN_EVENT_DELETE, v, n, 2);
-				return;
-			}
-			v[2] = DirectFunctionCall1(int4in, CStringGetDatum(args[2]));
-			n[2] = false;
-			v[3] = column_value(rel, tuple, args[4], ROLE_TEXT, &n[3]);
-			v[4] = column_value(rel, tuple, args[5], ROLE_TIMESTAMPTZ, &n[4]);
-			if (kind == CAPTURE_ORDERS)
-			{
-				v[5] = column_value(rel, tuple, args[6], ROLE_NUMERIC, &n[5]);
-				v[6] = column_value(rel, tuple, args[7], ROLE_TEXT, &n[6]);
-				run_plan(PLAN_ORDER_UPSERT, v, n, 7);
-			}
-			else
-			{
-				v[5] = column_value(rel, tuple, args[6], ROLE_TEXT, &n[5]);
-				run_plan(PLAN_EVENT_UPSERT, v, n, 6);
-			}
-			break;
+			v[k] = column_value(rel, tuple, args[k + 1], role, &n[k]);
+		}
+		run_plan(PLAN_CUSTOMER_UPSERT, v, n, 11);
+		return;
 	}
+
+	/*
+	 * Orders and events, args: kind, source, customer source, id, customer,
+	 * at, amount|kind[, status].  Queue row: seq, source_id, key, op,
+	 * customer_source, customer_key, old_customer_key, at, amount|kind[,
+	 * status].
+	 */
+	v[1] = v[0];
+	n[1] = false;
+	v[2] = column_value(rel, tuple, args[3], ROLE_TEXT, &n[2]);
+	if (n[2])
+		return;					/* a row without a key cannot be followed */
+	v[3] = Int16GetDatum(delete_only ? QUEUE_DELETE : QUEUE_UPSERT);
+	n[3] = false;
+	v[4] = DirectFunctionCall1(int4in, CStringGetDatum(args[2]));
+	n[4] = false;
+	v[5] = column_value(rel, tuple, args[4], ROLE_TEXT, &n[5]);
+	if (oldtup != NULL)
+		v[6] = column_value(rel, oldtup, args[4], ROLE_TEXT, &n[6]);
+	if (!delete_only)
+	{
+		v[7] = column_value(rel, tuple, args[5], ROLE_TIMESTAMPTZ, &n[7]);
+		if (kind == CAPTURE_ORDERS)
+		{
+			v[8] = column_value(rel, tuple, args[6], ROLE_NUMERIC, &n[8]);
+			v[9] = column_value(rel, tuple, args[7], ROLE_TEXT, &n[9]);
+		}
+		else
+			v[8] = column_value(rel, tuple, args[6], ROLE_TEXT, &n[8]);
+	}
+	if (kind == CAPTURE_ORDERS)
+		queue_insert("order_queue", ORDER_QUEUE_NATTS, v, n);
+	else
+		queue_insert("event_queue", EVENT_QUEUE_NATTS, v, n);
 }
 
 /*
@@ -485,8 +516,6 @@ crm_capture(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 
 	rel = td->tg_relation;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "crm.capture: SPI_connect failed");
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
 	{
@@ -501,9 +530,9 @@ crm_capture(PG_FUNCTION_ARGS)
 	else if (!TRIGGER_FIRED_FOR_ROW(td->tg_event))
 		elog(ERROR, "crm.capture: unexpected statement-level event");
 	else if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
-		capture_row(kind, args, rel, td->tg_trigtuple, false);
+		capture_row(kind, args, rel, td->tg_trigtuple, false, NULL);
 	else if (TRIGGER_FIRED_BY_DELETE(td->tg_event))
-		capture_row(kind, args, rel, td->tg_trigtuple, true);
+		capture_row(kind, args, rel, td->tg_trigtuple, true, NULL);
 	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
 		HeapTuple	oldtup = td->tg_trigtuple;
@@ -512,17 +541,18 @@ crm_capture(PG_FUNCTION_ARGS)
 		if (!same_columns(rel, oldtup, newtup, args, 3, nargs))
 		{
 			/*
-			 * The old version's copy goes (a 0 delta: its customer is
-			 * recomputed), the new one comes in.  A customer that keeps its
-			 * key is simply upserted.
+			 * A row that keeps its key is upserted (its old customer is
+			 * recomputed); one whose key changed is removed and added.
 			 */
-			if (kind != CAPTURE_CUSTOMERS ||
-				!same_columns(rel, oldtup, newtup, args, 3, 4))
-				capture_row(kind, args, rel, oldtup, true);
-			capture_row(kind, args, rel, newtup, false);
+			if (same_columns(rel, oldtup, newtup, args, 3, 4))
+				capture_row(kind, args, rel, newtup, false, oldtup);
+			else
+			{
+				capture_row(kind, args, rel, oldtup, true, NULL);
+				capture_row(kind, args, rel, newtup, false, NULL);
+			}
 		}
 	}
 
-	SPI_finish();
 	return PointerGetDatum(NULL);
 }

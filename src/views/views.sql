@@ -18,12 +18,13 @@ CREATE TABLE crm.source (
 	columns jsonb NOT NULL,
 	customer_source integer,
 	identity_source text,
+	identity_owned boolean NOT NULL DEFAULT false,
 	registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	UNIQUE (kind, relation),
 	CHECK ((kind = 'customers') = (customer_source IS NULL))
 );
 COMMENT ON TABLE crm.source IS
-  'registered application tables: kind (customers, orders, events), the table, the role of each mapped column, and for orders and events the customers source their customer column refers to';
+  'registered application tables: kind (customers, orders, events), the table, the role of each mapped column, for orders and events the customers source their customer column refers to, and for customers the identity resolution source that follows the same rows (identity_owned: registered by crm.register_customers)';
 SELECT pg_catalog.pg_extension_config_dump('crm.source', '');
 COMMENT ON SEQUENCE crm.source_source_id_seq IS 'source ids of crm.source';
 SELECT pg_catalog.pg_extension_config_dump('crm.source_source_id_seq', '');
@@ -89,19 +90,31 @@ CREATE TABLE crm.order_fact (
 );
 CREATE INDEX order_fact_customer_idx ON crm.order_fact (customer_source, customer_key);
 COMMENT ON TABLE crm.order_fact IS
-  'one row per order row of every registered orders table (kept current by crm.capture triggers): the exact data a customer''s summary is recomputed from';
+  'one row per order row of every registered orders table, as of the last crm.apply_changes (crm.order_queue holds the newer changes): the exact data a customer''s summary is recomputed from';
 SELECT pg_catalog.pg_extension_config_dump('crm.order_fact', '');
 
-CREATE TABLE crm.order_delta (
+CREATE SEQUENCE crm.queue_seq;
+COMMENT ON SEQUENCE crm.queue_seq IS
+  'order of the changes in crm.order_queue and crm.event_queue';
+SELECT pg_catalog.pg_extension_config_dump('crm.queue_seq', '');
+
+-- The queues: no index, trigger or constraint (crm.capture inserts into the
+-- heap directly and checks that), columns in this order.
+CREATE TABLE crm.order_queue (
+	seq bigint NOT NULL DEFAULT pg_catalog.nextval('crm.queue_seq'),
+	source_id integer NOT NULL,
+	order_key text NOT NULL,
+	op smallint NOT NULL,
 	customer_source integer NOT NULL,
-	customer_key text NOT NULL,
-	sign smallint NOT NULL,
+	customer_key text,
+	old_customer_key text,
 	ordered_at timestamptz,
-	amount numeric
+	amount numeric,
+	status text
 );
-COMMENT ON TABLE crm.order_delta IS
-  'changes to order summaries not yet folded into crm.order_summary: sign 1 = a new order (added to the sums), 0 = recompute this customer from crm.order_fact; appended by triggers, emptied by crm.apply_changes';
-SELECT pg_catalog.pg_extension_config_dump('crm.order_delta', '');
+COMMENT ON TABLE crm.order_queue IS
+  'order changes not yet applied to crm.order_fact and crm.order_summary (op 1 = insert or update, 0 = delete; old_customer_key = the customer before an update); appended by crm.capture, emptied by crm.apply_changes';
+SELECT pg_catalog.pg_extension_config_dump('crm.order_queue', '');
 
 CREATE TABLE crm.order_summary (
 	customer_source integer NOT NULL,
@@ -115,7 +128,7 @@ CREATE TABLE crm.order_summary (
 	PRIMARY KEY (customer_source, customer_key)
 );
 COMMENT ON TABLE crm.order_summary IS
-  'per-customer order totals as of the last crm.apply_changes; crm.customer_orders adds the pending deltas';
+  'per-customer order totals as of the last crm.apply_changes; crm.customer_orders adds the queued changes';
 SELECT pg_catalog.pg_extension_config_dump('crm.order_summary', '');
 
 CREATE TABLE crm.event_fact (
@@ -129,19 +142,23 @@ CREATE TABLE crm.event_fact (
 );
 CREATE INDEX event_fact_customer_idx ON crm.event_fact (customer_source, customer_key);
 COMMENT ON TABLE crm.event_fact IS
-  'one row per event row of every registered events table (kept current by crm.capture triggers)';
+  'one row per event row of every registered events table, as of the last crm.apply_changes (crm.event_queue holds the newer changes)';
 SELECT pg_catalog.pg_extension_config_dump('crm.event_fact', '');
 
-CREATE TABLE crm.event_delta (
+CREATE TABLE crm.event_queue (
+	seq bigint NOT NULL DEFAULT pg_catalog.nextval('crm.queue_seq'),
+	source_id integer NOT NULL,
+	event_key text NOT NULL,
+	op smallint NOT NULL,
 	customer_source integer NOT NULL,
-	customer_key text NOT NULL,
-	sign smallint NOT NULL,
+	customer_key text,
+	old_customer_key text,
 	happened_at timestamptz,
 	kind text
 );
-COMMENT ON TABLE crm.event_delta IS
-  'changes to event summaries not yet folded into crm.event_summary (sign 1 = new event, 0 = recompute); appended by triggers, emptied by crm.apply_changes';
-SELECT pg_catalog.pg_extension_config_dump('crm.event_delta', '');
+COMMENT ON TABLE crm.event_queue IS
+  'event changes not yet applied to crm.event_fact and crm.event_summary (op 1 = insert or update, 0 = delete); appended by crm.capture, emptied by crm.apply_changes';
+SELECT pg_catalog.pg_extension_config_dump('crm.event_queue', '');
 
 CREATE TABLE crm.event_summary (
 	customer_source integer NOT NULL,
@@ -153,7 +170,7 @@ CREATE TABLE crm.event_summary (
 	PRIMARY KEY (customer_source, customer_key)
 );
 COMMENT ON TABLE crm.event_summary IS
-  'per-customer interaction totals as of the last crm.apply_changes; crm.customer_events adds the pending deltas';
+  'per-customer interaction totals as of the last crm.apply_changes; crm.customer_events adds the queued changes';
 SELECT pg_catalog.pg_extension_config_dump('crm.event_summary', '');
 
 CREATE TABLE crm.refresh_log (
@@ -170,12 +187,15 @@ COMMENT ON TABLE crm.refresh_log IS
 ---------------------------------------------------------------------------
 -- The trigger
 ---------------------------------------------------------------------------
+-- SECURITY DEFINER: the application's roles need no rights on crm_profile's
+-- tables.  No SET search_path clause: it would save and restore the settings
+-- on every row; the C function pins the search path itself where it runs SQL
+-- and names every object with its schema.
 CREATE FUNCTION crm.capture() RETURNS trigger
   LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
   AS 'MODULE_PATHNAME', 'crm_capture';
 COMMENT ON FUNCTION crm.capture() IS
-  'trigger on registered tables: writes the changed row''s mapped columns into crm.record, crm.order_fact or crm.event_fact and appends a summary delta; never fails the application''s statement for a data reason';
+  'trigger on registered tables: writes the changed row''s mapped columns into crm.record (customers) or appends them to crm.order_queue or crm.event_queue; never fails the application''s statement for a data reason';
 
 ---------------------------------------------------------------------------
 -- Registration
@@ -395,43 +415,27 @@ BEGIN
 			s.relation, c->>'id');
 	ELSIF s.kind = 'orders' THEN
 		EXECUTE format($q$
-			WITH f AS (
-				INSERT INTO crm.order_fact (source_id, order_key, customer_source, customer_key,
-											ordered_at, amount, status)
-				SELECT %s, t.%I::text, %s, t.%I::text, %s, %s, %s FROM %s t WHERE t.%I IS NOT NULL
-				ON CONFLICT (source_id, order_key) DO NOTHING
-				RETURNING customer_source, customer_key),
-			d AS (
-				INSERT INTO crm.order_delta (customer_source, customer_key, sign)
-				SELECT DISTINCT customer_source, customer_key, 0 FROM f WHERE customer_key IS NOT NULL)
-			SELECT count(*) FROM f$q$,
+			INSERT INTO crm.order_queue (source_id, order_key, op, customer_source, customer_key,
+										 ordered_at, amount, status)
+			SELECT %s, t.%I::text, 1, %s, t.%I::text, %s, %s, %s FROM %s t WHERE t.%I IS NOT NULL$q$,
 			sid, c->>'id', s.customer_source, c->>'customer',
 			crm.views_expr(c->>'at', 'timestamptz'), crm.views_expr(c->>'amount', 'numeric'),
-			crm.views_expr(c->>'status', 'text'), s.relation, c->>'id') INTO n;
-		RETURN n;
+			crm.views_expr(c->>'status', 'text'), s.relation, c->>'id');
 	ELSE
 		EXECUTE format($q$
-			WITH f AS (
-				INSERT INTO crm.event_fact (source_id, event_key, customer_source, customer_key,
-											happened_at, kind)
-				SELECT %s, t.%I::text, %s, t.%I::text, %s, %s FROM %s t WHERE t.%I IS NOT NULL
-				ON CONFLICT (source_id, event_key) DO NOTHING
-				RETURNING customer_source, customer_key),
-			d AS (
-				INSERT INTO crm.event_delta (customer_source, customer_key, sign)
-				SELECT DISTINCT customer_source, customer_key, 0 FROM f WHERE customer_key IS NOT NULL)
-			SELECT count(*) FROM f$q$,
+			INSERT INTO crm.event_queue (source_id, event_key, op, customer_source, customer_key,
+										 happened_at, kind)
+			SELECT %s, t.%I::text, 1, %s, t.%I::text, %s, %s FROM %s t WHERE t.%I IS NOT NULL$q$,
 			sid, c->>'id', s.customer_source, c->>'customer',
 			crm.views_expr(c->>'at', 'timestamptz'), crm.views_expr(c->>'kind', 'text'),
-			s.relation, c->>'id') INTO n;
-		RETURN n;
+			s.relation, c->>'id');
 	END IF;
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END
 $$;
 COMMENT ON FUNCTION crm.views_load(integer) IS
-  'registration helper: inserts the current rows of a registered table into crm.record, crm.order_fact or crm.event_fact (reads the application''s rows, never writes them)';
+  'registration helper: inserts the current rows of a registered table into crm.record or queues them in crm.order_queue or crm.event_queue (reads the application''s rows, never writes them)';
 
 -- crm.views_expr: the SQL expression for a mapped column of alias t.
 CREATE FUNCTION crm.views_expr(col text, typ text)
@@ -467,6 +471,7 @@ DECLARE
 	key text;
 	cols jsonb;
 	sid integer;
+	isrc text;
 BEGIN
 	key := crm.views_check_table(relation, 'customers', id);
 	IF channel IS NOT NULL AND channel_column IS NOT NULL THEN
@@ -499,7 +504,12 @@ BEGIN
 	-- crm.refresh, changes passed on by crm.apply_changes (its own trigger
 	-- is not created: matching stays off the application's write path)
 	IF to_regproc('crm.identity_register') IS NOT NULL THEN
-	UPDATE crm.source SET identity_source = relation::text WHERE source_id = sid;
+	-- a table identity resolution already follows keeps its source there
+	SELECT i.source INTO isrc FROM crm.identity_source i WHERE i.relation = register_customers.relation;
+	IF isrc IS NOT NULL THEN
+		UPDATE crm.source SET identity_source = isrc WHERE source_id = sid;
+	ELSE
+	UPDATE crm.source SET identity_source = relation::text, identity_owned = true WHERE source_id = sid;
 	PERFORM crm.identity_register(relation::text, relation, key::name,
 		jsonb_strip_nulls(jsonb_build_object(
 			'full_name', nullif(cols->>'name', ''), 'phone', nullif(cols->>'phone', ''),
@@ -508,6 +518,7 @@ BEGIN
 			'postcode', nullif(cols->>'postcode', ''), 'seen_at', nullif(cols->>'created_at', ''))),
 		NULL, 100, false);
 	PERFORM crm.identity_load(relation::text);
+	END IF;
 	END IF;
 	RETURN sid;
 END
@@ -617,27 +628,29 @@ BEGIN
 		EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'crm_capture_' || sid, s.relation);
 		EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'crm_capture_' || sid || '_truncate', s.relation);
 	END IF;
+	-- changes still queued become copies first, so that all are removed
+	PERFORM crm.apply_changes();
 	IF s.kind = 'customers' THEN
-		IF s.identity_source IS NOT NULL AND to_regproc('crm.identity_unregister') IS NOT NULL THEN
+		IF s.identity_owned AND to_regproc('crm.identity_unregister') IS NOT NULL THEN
 			PERFORM crm.identity_unregister(s.identity_source);
 		END IF;
 		DELETE FROM crm.record WHERE source_id = sid;
 		DELETE FROM crm.record_delta WHERE source_id = sid;
 		DELETE FROM crm.golden_map WHERE source_id = sid;
 		DELETE FROM crm.order_summary WHERE customer_source = sid;
-		DELETE FROM crm.order_delta WHERE customer_source = sid;
+		DELETE FROM crm.order_queue WHERE customer_source = sid;
+		DELETE FROM crm.order_fact WHERE customer_source = sid;
 		DELETE FROM crm.event_summary WHERE customer_source = sid;
-		DELETE FROM crm.event_delta WHERE customer_source = sid;
+		DELETE FROM crm.event_queue WHERE customer_source = sid;
+		DELETE FROM crm.event_fact WHERE customer_source = sid;
 	ELSIF s.kind = 'orders' THEN
-		INSERT INTO crm.order_delta (customer_source, customer_key, sign)
-		SELECT DISTINCT customer_source, customer_key, 0 FROM crm.order_fact
-		 WHERE source_id = sid AND customer_key IS NOT NULL;
-		DELETE FROM crm.order_fact WHERE source_id = sid;
+		INSERT INTO crm.order_queue (source_id, order_key, op, customer_source, customer_key)
+		SELECT source_id, order_key, 0, customer_source, customer_key FROM crm.order_fact
+		 WHERE source_id = sid;
 	ELSE
-		INSERT INTO crm.event_delta (customer_source, customer_key, sign)
-		SELECT DISTINCT customer_source, customer_key, 0 FROM crm.event_fact
-		 WHERE source_id = sid AND customer_key IS NOT NULL;
-		DELETE FROM crm.event_fact WHERE source_id = sid;
+		INSERT INTO crm.event_queue (source_id, event_key, op, customer_source, customer_key)
+		SELECT source_id, event_key, 0, customer_source, customer_key FROM crm.event_fact
+		 WHERE source_id = sid;
 	END IF;
 	DELETE FROM crm.source WHERE source_id = sid;
 END
@@ -715,20 +728,19 @@ BEGIN
 		-- block the application's writes to this table until commit, so the
 		-- copy is exact
 		EXECUTE format('LOCK TABLE %s IN SHARE MODE', rel);
+		PERFORM crm.apply_changes();
 		IF k = 'customers' THEN
 			-- rows that are gone; the others keep their record (and golden) ids
 			EXECUTE format('DELETE FROM crm.record r WHERE r.source_id = %s AND NOT EXISTS (SELECT 1 FROM %s t WHERE t.%I::text = r.source_key)',
 						   sid, rel, (SELECT s.columns->>'id' FROM crm.source s WHERE s.source_id = sid));
 		ELSIF k = 'orders' THEN
-			INSERT INTO crm.order_delta (customer_source, customer_key, sign)
-			SELECT DISTINCT customer_source, customer_key, 0 FROM crm.order_fact
-			 WHERE source_id = sid AND customer_key IS NOT NULL;
-			DELETE FROM crm.order_fact WHERE source_id = sid;
+			INSERT INTO crm.order_queue (source_id, order_key, op, customer_source, customer_key)
+			SELECT source_id, order_key, 0, customer_source, customer_key FROM crm.order_fact
+			 WHERE source_id = sid;
 		ELSE
-			INSERT INTO crm.event_delta (customer_source, customer_key, sign)
-			SELECT DISTINCT customer_source, customer_key, 0 FROM crm.event_fact
-			 WHERE source_id = sid AND customer_key IS NOT NULL;
-			DELETE FROM crm.event_fact WHERE source_id = sid;
+			INSERT INTO crm.event_queue (source_id, event_key, op, customer_source, customer_key)
+			SELECT source_id, event_key, 0, customer_source, customer_key FROM crm.event_fact
+			 WHERE source_id = sid;
 		END IF;
 		n := n + crm.views_load(sid);
 	END LOOP;
@@ -764,6 +776,7 @@ DECLARE
 	n_orders bigint;
 	n_events bigint;
 	n_records bigint := 0;
+	srcs integer[];
 	sids integer[];
 	keys text[];
 	r crm.record;
@@ -806,160 +819,156 @@ BEGIN
 			n_records := n_records + 1;
 		END LOOP;
 	END IF;
-	-- one statement, one snapshot: the deltas it deletes and the facts it
-	-- recomputes from are exactly those committed before it started
-	WITH d AS (DELETE FROM crm.order_delta RETURNING *),
-	g AS (
-		SELECT customer_source, customer_key, bool_or(sign = 0) AS dirty,
-			   count(*) FILTER (WHERE sign = 1) AS orders,
-			   count(*) FILTER (WHERE sign = 1 AND amount > 0) AS purchases,
-			   count(*) FILTER (WHERE sign = 1 AND amount < 0) AS refunds,
-			   coalesce(sum(amount) FILTER (WHERE sign = 1), 0) AS revenue,
-			   min(ordered_at) FILTER (WHERE sign = 1 AND amount > 0) AS first_at,
-			   max(ordered_at) FILTER (WHERE sign = 1 AND amount > 0) AS last_at
-		  FROM d GROUP BY customer_source, customer_key),
-	a AS (
-		INSERT INTO crm.order_summary AS s
-		SELECT customer_source, customer_key, orders, purchases, refunds, revenue, first_at, last_at
-		  FROM g WHERE NOT dirty
-		ON CONFLICT (customer_source, customer_key) DO UPDATE SET
-			orders = s.orders + excluded.orders,
-			purchases = s.purchases + excluded.purchases,
-			refunds = s.refunds + excluded.refunds,
-			revenue = s.revenue + excluded.revenue,
-			first_purchase_at = least(s.first_purchase_at, excluded.first_purchase_at),
-			last_purchase_at = greatest(s.last_purchase_at, excluded.last_purchase_at)
+	-- orders, 1: apply the queued changes to the copies (the last change of
+	-- each order wins) and note whose totals changed; one statement, so the
+	-- queue rows it takes and the copies it changes are consistent
+	WITH q AS (DELETE FROM crm.order_queue RETURNING *),
+	l AS (SELECT DISTINCT ON (source_id, order_key) * FROM q ORDER BY source_id, order_key, seq DESC),
+	del AS (
+		DELETE FROM crm.order_fact f USING l
+		 WHERE l.op = 0 AND f.source_id = l.source_id AND f.order_key = l.order_key
+		RETURNING f.customer_source, f.customer_key),
+	ins AS (
+		INSERT INTO crm.order_fact AS f (source_id, order_key, customer_source, customer_key,
+										 ordered_at, amount, status)
+		SELECT source_id, order_key, customer_source, customer_key, ordered_at, amount, status
+		  FROM l WHERE op = 1
+		ON CONFLICT (source_id, order_key) DO UPDATE SET
+			customer_source = excluded.customer_source, customer_key = excluded.customer_key,
+			ordered_at = excluded.ordered_at, amount = excluded.amount, status = excluded.status
 		RETURNING 1),
-	r AS (
-		INSERT INTO crm.order_summary AS s
-		SELECT g.customer_source, g.customer_key, f.*
-		  FROM g CROSS JOIN LATERAL (
-			SELECT count(*), count(*) FILTER (WHERE amount > 0), count(*) FILTER (WHERE amount < 0),
-				   coalesce(sum(amount), 0),
-				   min(ordered_at) FILTER (WHERE amount > 0), max(ordered_at) FILTER (WHERE amount > 0)
-			  FROM crm.order_fact o
-			 WHERE o.customer_source = g.customer_source AND o.customer_key = g.customer_key) f
-		 WHERE g.dirty
-		ON CONFLICT (customer_source, customer_key) DO UPDATE SET
-			orders = excluded.orders, purchases = excluded.purchases, refunds = excluded.refunds,
-			revenue = excluded.revenue, first_purchase_at = excluded.first_purchase_at,
-			last_purchase_at = excluded.last_purchase_at
-		RETURNING 1)
-	SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM a) * 0 + (SELECT count(*) FROM r) * 0
-	  INTO n_orders;
-	DELETE FROM crm.order_summary WHERE orders = 0;
+	t AS (
+		SELECT customer_source, customer_key FROM q WHERE customer_key IS NOT NULL
+		UNION SELECT customer_source, old_customer_key FROM q WHERE old_customer_key IS NOT NULL
+		UNION SELECT customer_source, customer_key FROM del WHERE customer_key IS NOT NULL)
+	SELECT (SELECT count(*) FROM q), array_agg(t.customer_source), array_agg(t.customer_key)
+	  INTO n_orders, srcs, keys
+	  FROM t;
+	-- orders, 2: recompute those customers' totals from the copies
+	WITH t AS (SELECT DISTINCT u.s AS customer_source, u.k AS customer_key
+				 FROM unnest(srcs, keys) u(s, k)),
+	tot AS (
+		SELECT t.customer_source, t.customer_key, x.*
+		  FROM t CROSS JOIN LATERAL (
+			SELECT count(*) AS orders, count(*) FILTER (WHERE f.amount > 0) AS purchases,
+				   count(*) FILTER (WHERE f.amount < 0) AS refunds, coalesce(sum(f.amount), 0) AS revenue,
+				   min(f.ordered_at) FILTER (WHERE f.amount > 0) AS first_purchase_at,
+				   max(f.ordered_at) FILTER (WHERE f.amount > 0) AS last_purchase_at
+			  FROM crm.order_fact f
+			 WHERE f.customer_source = t.customer_source AND f.customer_key = t.customer_key) x),
+	gone AS (
+		DELETE FROM crm.order_summary s USING tot
+		 WHERE tot.orders = 0 AND s.customer_source = tot.customer_source AND s.customer_key = tot.customer_key)
+	INSERT INTO crm.order_summary AS s
+	SELECT * FROM tot WHERE tot.orders > 0
+	ON CONFLICT (customer_source, customer_key) DO UPDATE SET
+		orders = excluded.orders, purchases = excluded.purchases, refunds = excluded.refunds,
+		revenue = excluded.revenue, first_purchase_at = excluded.first_purchase_at,
+		last_purchase_at = excluded.last_purchase_at;
 
-	WITH d AS (DELETE FROM crm.event_delta RETURNING *),
-	g AS (
-		SELECT customer_source, customer_key, bool_or(sign = 0) AS dirty,
-			   count(*) FILTER (WHERE sign = 1) AS events,
-			   min(happened_at) FILTER (WHERE sign = 1) AS first_at,
-			   max(happened_at) FILTER (WHERE sign = 1) AS last_at,
-			   (array_agg(kind ORDER BY happened_at DESC NULLS LAST, kind DESC NULLS LAST)
-				  FILTER (WHERE sign = 1))[1] AS last_kind
-		  FROM d GROUP BY customer_source, customer_key),
-	a AS (
-		INSERT INTO crm.event_summary AS s
-		SELECT customer_source, customer_key, events, first_at, last_at, last_kind
-		  FROM g WHERE NOT dirty
-		ON CONFLICT (customer_source, customer_key) DO UPDATE SET
-			events = s.events + excluded.events,
-			first_event_at = least(s.first_event_at, excluded.first_event_at),
-			last_event_at = greatest(s.last_event_at, excluded.last_event_at),
-			last_event_kind = CASE WHEN s.last_event_at IS NULL
-				OR (excluded.last_event_at, coalesce(excluded.last_event_kind, ''))
-				   > (s.last_event_at, coalesce(s.last_event_kind, ''))
-				THEN excluded.last_event_kind ELSE s.last_event_kind END
+	-- events, the same
+	WITH q AS (DELETE FROM crm.event_queue RETURNING *),
+	l AS (SELECT DISTINCT ON (source_id, event_key) * FROM q ORDER BY source_id, event_key, seq DESC),
+	del AS (
+		DELETE FROM crm.event_fact f USING l
+		 WHERE l.op = 0 AND f.source_id = l.source_id AND f.event_key = l.event_key
+		RETURNING f.customer_source, f.customer_key),
+	ins AS (
+		INSERT INTO crm.event_fact AS f (source_id, event_key, customer_source, customer_key,
+										 happened_at, kind)
+		SELECT source_id, event_key, customer_source, customer_key, happened_at, kind
+		  FROM l WHERE op = 1
+		ON CONFLICT (source_id, event_key) DO UPDATE SET
+			customer_source = excluded.customer_source, customer_key = excluded.customer_key,
+			happened_at = excluded.happened_at, kind = excluded.kind
 		RETURNING 1),
-	r AS (
-		INSERT INTO crm.event_summary AS s
-		SELECT g.customer_source, g.customer_key, f.*
-		  FROM g CROSS JOIN LATERAL (
-			SELECT count(*), min(happened_at), max(happened_at),
-				   (array_agg(kind ORDER BY happened_at DESC NULLS LAST, kind DESC NULLS LAST))[1]
+	t AS (
+		SELECT customer_source, customer_key FROM q WHERE customer_key IS NOT NULL
+		UNION SELECT customer_source, old_customer_key FROM q WHERE old_customer_key IS NOT NULL
+		UNION SELECT customer_source, customer_key FROM del WHERE customer_key IS NOT NULL)
+	SELECT (SELECT count(*) FROM q), array_agg(t.customer_source), array_agg(t.customer_key)
+	  INTO n_events, srcs, keys
+	  FROM t;
+	WITH t AS (SELECT DISTINCT u.s AS customer_source, u.k AS customer_key
+				 FROM unnest(srcs, keys) u(s, k)),
+	tot AS (
+		SELECT t.customer_source, t.customer_key, x.*
+		  FROM t CROSS JOIN LATERAL (
+			SELECT count(*) AS events, min(e.happened_at) AS first_event_at,
+				   max(e.happened_at) AS last_event_at,
+				   (array_agg(e.kind ORDER BY e.happened_at DESC NULLS LAST, e.kind DESC NULLS LAST))[1]
+					 AS last_event_kind
 			  FROM crm.event_fact e
-			 WHERE e.customer_source = g.customer_source AND e.customer_key = g.customer_key) f
-		 WHERE g.dirty
-		ON CONFLICT (customer_source, customer_key) DO UPDATE SET
-			events = excluded.events, first_event_at = excluded.first_event_at,
-			last_event_at = excluded.last_event_at, last_event_kind = excluded.last_event_kind
-		RETURNING 1)
-	SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM a) * 0 + (SELECT count(*) FROM r) * 0
-	  INTO n_events;
-	DELETE FROM crm.event_summary WHERE events = 0;
+			 WHERE e.customer_source = t.customer_source AND e.customer_key = t.customer_key) x),
+	gone AS (
+		DELETE FROM crm.event_summary s USING tot
+		 WHERE tot.events = 0 AND s.customer_source = tot.customer_source AND s.customer_key = tot.customer_key)
+	INSERT INTO crm.event_summary AS s
+	SELECT * FROM tot WHERE tot.events > 0
+	ON CONFLICT (customer_source, customer_key) DO UPDATE SET
+		events = excluded.events, first_event_at = excluded.first_event_at,
+		last_event_at = excluded.last_event_at, last_event_kind = excluded.last_event_kind;
 	RETURN n_records + n_orders + n_events;
 END
 $$;
 COMMENT ON FUNCTION crm.apply_changes() IS
-  'folds the pending deltas: changed customer records to identity resolution (golden ids in crm.golden_map), order and event deltas into crm.order_summary and crm.event_summary (writes them; the views give the same answer before and after); returns the number of changes applied';
+  'applies the queued changes: changed customer records to identity resolution (golden ids in crm.golden_map), queued orders and events to crm.order_fact/crm.event_fact and the totals of the customers they touch in crm.order_summary/crm.event_summary (writes them; the views give the same answer before and after); returns the number of changes applied';
 
 CREATE VIEW crm.customer_orders AS
-SELECT customer_source, customer_key, orders, purchases, refunds, revenue,
-	   first_purchase_at, last_purchase_at
-  FROM (
-	SELECT coalesce(s.customer_source, d.customer_source) AS customer_source,
-		   coalesce(s.customer_key, d.customer_key) AS customer_key,
-		   CASE WHEN d.dirty THEN r.orders ELSE coalesce(s.orders, 0) + coalesce(d.orders, 0) END AS orders,
-		   CASE WHEN d.dirty THEN r.purchases ELSE coalesce(s.purchases, 0) + coalesce(d.purchases, 0) END AS purchases,
-		   CASE WHEN d.dirty THEN r.refunds ELSE coalesce(s.refunds, 0) + coalesce(d.refunds, 0) END AS refunds,
-		   CASE WHEN d.dirty THEN r.revenue ELSE coalesce(s.revenue, 0) + coalesce(d.revenue, 0) END AS revenue,
-		   CASE WHEN d.dirty THEN r.first_at ELSE least(s.first_purchase_at, d.first_at) END AS first_purchase_at,
-		   CASE WHEN d.dirty THEN r.last_at ELSE greatest(s.last_purchase_at, d.last_at) END AS last_purchase_at
-	  FROM crm.order_summary s
-	  FULL JOIN (
-		SELECT customer_source, customer_key, bool_or(sign = 0) AS dirty,
-			   count(*) FILTER (WHERE sign = 1) AS orders,
-			   count(*) FILTER (WHERE sign = 1 AND amount > 0) AS purchases,
-			   count(*) FILTER (WHERE sign = 1 AND amount < 0) AS refunds,
-			   coalesce(sum(amount) FILTER (WHERE sign = 1), 0) AS revenue,
-			   min(ordered_at) FILTER (WHERE sign = 1 AND amount > 0) AS first_at,
-			   max(ordered_at) FILTER (WHERE sign = 1 AND amount > 0) AS last_at
-		  FROM crm.order_delta GROUP BY customer_source, customer_key) d
-		ON d.customer_source = s.customer_source AND d.customer_key = s.customer_key
-	  LEFT JOIN LATERAL (
-		SELECT count(*) AS orders, count(*) FILTER (WHERE o.amount > 0) AS purchases,
-			   count(*) FILTER (WHERE o.amount < 0) AS refunds, coalesce(sum(o.amount), 0) AS revenue,
-			   min(o.ordered_at) FILTER (WHERE o.amount > 0) AS first_at,
-			   max(o.ordered_at) FILTER (WHERE o.amount > 0) AS last_at
-		  FROM crm.order_fact o
-		 WHERE d.dirty AND o.customer_source = d.customer_source AND o.customer_key = d.customer_key) r
-		ON true) t
- WHERE orders > 0;
+WITH l AS (
+	SELECT DISTINCT ON (source_id, order_key) * FROM crm.order_queue
+	 ORDER BY source_id, order_key, seq DESC),
+t AS (
+	SELECT customer_source, customer_key FROM crm.order_queue WHERE customer_key IS NOT NULL
+	UNION SELECT customer_source, old_customer_key FROM crm.order_queue WHERE old_customer_key IS NOT NULL
+	UNION SELECT f.customer_source, f.customer_key
+			FROM l JOIN crm.order_fact f ON f.source_id = l.source_id AND f.order_key = l.order_key
+		   WHERE f.customer_key IS NOT NULL),
+e AS (
+	SELECT f.customer_source, f.customer_key, f.ordered_at, f.amount
+	  FROM t JOIN crm.order_fact f ON f.customer_source = t.customer_source AND f.customer_key = t.customer_key
+	 WHERE NOT EXISTS (SELECT 1 FROM l WHERE l.source_id = f.source_id AND l.order_key = f.order_key)
+	UNION ALL
+	SELECT l.customer_source, l.customer_key, l.ordered_at, l.amount
+	  FROM l WHERE l.op = 1 AND l.customer_key IS NOT NULL)
+SELECT s.customer_source, s.customer_key, s.orders, s.purchases, s.refunds, s.revenue,
+	   s.first_purchase_at, s.last_purchase_at
+  FROM crm.order_summary s
+ WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.customer_source = s.customer_source AND t.customer_key = s.customer_key)
+UNION ALL
+SELECT customer_source, customer_key, count(*), count(*) FILTER (WHERE amount > 0),
+	   count(*) FILTER (WHERE amount < 0), coalesce(sum(amount), 0),
+	   min(ordered_at) FILTER (WHERE amount > 0), max(ordered_at) FILTER (WHERE amount > 0)
+  FROM e GROUP BY customer_source, customer_key;
 COMMENT ON VIEW crm.customer_orders IS
-  'real-time per-customer order totals (orders, purchases, refunds, net revenue, first and last purchase): crm.order_summary plus the pending deltas, customers with removed or changed orders recomputed from crm.order_fact';
+  'real-time per-customer order totals (orders, purchases, refunds, net revenue, first and last purchase): crm.order_summary, with the customers that crm.order_queue touches recomputed from crm.order_fact and the queue';
 
 CREATE VIEW crm.customer_events AS
-SELECT customer_source, customer_key, events, first_event_at, last_event_at, last_event_kind
-  FROM (
-	SELECT coalesce(s.customer_source, d.customer_source) AS customer_source,
-		   coalesce(s.customer_key, d.customer_key) AS customer_key,
-		   CASE WHEN d.dirty THEN r.events ELSE coalesce(s.events, 0) + coalesce(d.events, 0) END AS events,
-		   CASE WHEN d.dirty THEN r.first_at ELSE least(s.first_event_at, d.first_at) END AS first_event_at,
-		   CASE WHEN d.dirty THEN r.last_at ELSE greatest(s.last_event_at, d.last_at) END AS last_event_at,
-		   CASE WHEN d.dirty THEN r.last_kind
-				WHEN s.last_event_at IS NULL THEN d.last_kind
-				WHEN d.last_at IS NULL THEN s.last_event_kind
-				WHEN (d.last_at, coalesce(d.last_kind, '')) > (s.last_event_at, coalesce(s.last_event_kind, ''))
-				THEN d.last_kind ELSE s.last_event_kind END AS last_event_kind
-	  FROM crm.event_summary s
-	  FULL JOIN (
-		SELECT customer_source, customer_key, bool_or(sign = 0) AS dirty,
-			   count(*) FILTER (WHERE sign = 1) AS events,
-			   min(happened_at) FILTER (WHERE sign = 1) AS first_at,
-			   max(happened_at) FILTER (WHERE sign = 1) AS last_at,
-			   (array_agg(kind ORDER BY happened_at DESC NULLS LAST, kind DESC NULLS LAST)
-				  FILTER (WHERE sign = 1))[1] AS last_kind
-		  FROM crm.event_delta GROUP BY customer_source, customer_key) d
-		ON d.customer_source = s.customer_source AND d.customer_key = s.customer_key
-	  LEFT JOIN LATERAL (
-		SELECT count(*) AS events, min(e.happened_at) AS first_at, max(e.happened_at) AS last_at,
-			   (array_agg(e.kind ORDER BY e.happened_at DESC NULLS LAST, e.kind DESC NULLS LAST))[1] AS last_kind
-		  FROM crm.event_fact e
-		 WHERE d.dirty AND e.customer_source = d.customer_source AND e.customer_key = d.customer_key) r
-		ON true) t
- WHERE events > 0;
+WITH l AS (
+	SELECT DISTINCT ON (source_id, event_key) * FROM crm.event_queue
+	 ORDER BY source_id, event_key, seq DESC),
+t AS (
+	SELECT customer_source, customer_key FROM crm.event_queue WHERE customer_key IS NOT NULL
+	UNION SELECT customer_source, old_customer_key FROM crm.event_queue WHERE old_customer_key IS NOT NULL
+	UNION SELECT f.customer_source, f.customer_key
+			FROM l JOIN crm.event_fact f ON f.source_id = l.source_id AND f.event_key = l.event_key
+		   WHERE f.customer_key IS NOT NULL),
+e AS (
+	SELECT f.customer_source, f.customer_key, f.happened_at, f.kind
+	  FROM t JOIN crm.event_fact f ON f.customer_source = t.customer_source AND f.customer_key = t.customer_key
+	 WHERE NOT EXISTS (SELECT 1 FROM l WHERE l.source_id = f.source_id AND l.event_key = f.event_key)
+	UNION ALL
+	SELECT l.customer_source, l.customer_key, l.happened_at, l.kind
+	  FROM l WHERE l.op = 1 AND l.customer_key IS NOT NULL)
+SELECT s.customer_source, s.customer_key, s.events, s.first_event_at, s.last_event_at, s.last_event_kind
+  FROM crm.event_summary s
+ WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.customer_source = s.customer_source AND t.customer_key = s.customer_key)
+UNION ALL
+SELECT customer_source, customer_key, count(*), min(happened_at), max(happened_at),
+	   (array_agg(kind ORDER BY happened_at DESC NULLS LAST, kind DESC NULLS LAST))[1]
+  FROM e GROUP BY customer_source, customer_key;
 COMMENT ON VIEW crm.customer_events IS
-  'real-time per-customer interaction totals (events, first and last interaction and its kind): crm.event_summary plus the pending deltas';
+  'real-time per-customer interaction totals (events, first and last interaction and its kind): crm.event_summary, with the customers that crm.event_queue touches recomputed from crm.event_fact and the queue';
 
 ---------------------------------------------------------------------------
 -- Refreshed profile: golden record, RFM, churn and tags per golden customer
@@ -1064,7 +1073,7 @@ BEGIN
 	IF 'changes' = ANY (todo) THEN
 		t0 := clock_timestamp();
 		n := crm.apply_changes();
-		step := 'changes'; rows := n; detail := 'pending deltas folded into the summaries';
+		step := 'changes'; rows := n; detail := 'queued changes applied to the copies and summaries';
 		ms := 1000 * extract(epoch FROM clock_timestamp() - t0);
 		INSERT INTO crm.refresh_log VALUES (run, step, t0, ms, rows, detail);
 		RETURN NEXT;
@@ -1342,6 +1351,9 @@ BEGIN
 	LOOP
 		PERFORM crm.views_forget(sid);
 	END LOOP;
+	IF sid IS NOT NULL THEN
+		PERFORM crm.apply_changes();
+	END IF;
 END
 $$;
 COMMENT ON FUNCTION crm.views_on_drop() IS
