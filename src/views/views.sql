@@ -1057,7 +1057,6 @@ DECLARE
 	t0 timestamptz;
 	n bigint;
 	d text;
-	th record;
 	lk record;
 	bad text;
 BEGIN
@@ -1135,23 +1134,26 @@ BEGIN
 			SELECT DISTINCT golden_id, asof, now() FROM crm.golden_map;
 		END;
 		BEGIN
-			CREATE TEMP TABLE crm_views_rfm ON COMMIT DROP AS
-			SELECT g.golden_id, crm.rfm_agg(f.ordered_at, f.amount, asof) AS st
-			  FROM crm.order_fact f
-			  JOIN crm.golden_map g ON g.source_id = f.customer_source AND g.source_key = f.customer_key
-			 GROUP BY g.golden_id;
-			SELECT crm.rfm_thresholds_agg((st).recency_days, (st).frequency, (st).monetary) AS t
-			  INTO th FROM crm_views_rfm WHERE (st).frequency > 0;
+			WITH st AS (
+				SELECT g.golden_id, crm.rfm_agg(f.ordered_at, f.amount, asof) AS st
+				  FROM crm.order_fact f
+				  JOIN crm.golden_map g ON g.source_id = f.customer_source AND g.source_key = f.customer_key
+				 GROUP BY g.golden_id),
+			th AS (
+				SELECT crm.rfm_thresholds_agg((st).recency_days, (st).frequency, (st).monetary) AS t
+				  FROM st WHERE (st).frequency > 0),
+			x AS (
+				SELECT st.golden_id, st.st, th.t, crm.rfm_score(st.st, th.t) AS sc
+				  FROM st CROSS JOIN th WHERE (st.st).frequency > 0)
 			UPDATE crm.profile p
 			   SET recency_days = (x.st).recency_days, frequency = (x.st).frequency,
 				   monetary = (x.st).monetary, avg_monetary = (x.st).avg_monetary,
 				   tenure_days = (x.st).tenure_days, rfm = x.sc::text,
 				   segment = crm.rfm_label(crm.rfm_segment(x.sc), 'en'),
 				   segment_zh = crm.rfm_label(crm.rfm_segment(x.sc), 'zh'),
-				   value_class = crm.rfm_label(crm.rfm_class(x.st, th.t), 'en'),
-				   value_class_zh = crm.rfm_label(crm.rfm_class(x.st, th.t), 'zh')
-			  FROM (SELECT r.golden_id, r.st, crm.rfm_score(r.st, th.t) AS sc
-					  FROM crm_views_rfm r WHERE (r.st).frequency > 0) x
+				   value_class = crm.rfm_label(crm.rfm_class(x.st, x.t), 'en'),
+				   value_class_zh = crm.rfm_label(crm.rfm_class(x.st, x.t), 'zh')
+			  FROM x
 			 WHERE p.golden_id = x.golden_id;
 			GET DIAGNOSTICS n = ROW_COUNT;
 			step := 'rfm'; rows := n;
