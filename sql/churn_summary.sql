@@ -25,6 +25,16 @@ SELECT count(*) AS customers,
 SELECT round((m).r::numeric, 3) AS r, round((m).alpha::numeric, 3) AS alpha,
        round((m).a::numeric, 3) AS a, round((m).b::numeric, 3) AS b, round((m).log_likelihood::numeric, 1) AS ll
   FROM (SELECT crm.bgnbd_fit((s).x, (s).t_x, (s)."T") AS m FROM churn_test.summary) f;
+-- The fitting aggregates also take the summaries directly (same models).
+SELECT crm.bgnbd_fit(s) = (SELECT crm.bgnbd_fit((s).x, (s).t_x, (s)."T") FROM churn_test.summary) AS bgnbd_same,
+       crm.gammagamma_fit(s) = (SELECT crm.gammagamma_fit((s).x, (s).mean_spend) FROM churn_test.summary) AS gammagamma_same,
+       (crm.bgnbd_fit(s)).customers
+  FROM churn_test.summary;
+-- customers without calibration purchases (NULL fields) and NULL rows are skipped
+SELECT (crm.bgnbd_fit(s)).customers
+  FROM (SELECT s FROM churn_test.summary
+        UNION ALL SELECT NULL::crm.purchase_summary
+        UNION ALL SELECT ROW(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 2, 10, 7)::crm.purchase_summary) q;
 -- In days, the same customers (t_x and T are 7 times larger).
 SELECT (s).x, (s).t_x, (s)."T", (s).time_unit_days
   FROM (SELECT crm.purchase_summary(ordered_at, amount, '1997-09-30', '1 day', '90 days') AS s

@@ -61,6 +61,10 @@ extern void CrmBgnbdModelParams(FunctionCallInfo fcinfo, int argno, double *p);
 extern double CrmBgnbdConditional(const double *p, double x, double tx,
 								  double T, double t);
 
+/* crm.purchase_summary fields (summary.c) */
+extern bool CrmSummaryFields(FunctionCallInfo fcinfo, int argno, double *x,
+							 double *tx, double *T, double *m);
+
 /* Composite values */
 extern TupleDesc CrmResultTupleDesc(FunctionCallInfo fcinfo);
 extern double CrmModelField(HeapTupleHeader model, int attno, const char *name,

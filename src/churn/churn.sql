@@ -174,6 +174,31 @@ CREATE AGGREGATE crm.purchase_summary(day date, amount float8, calibration_end d
 COMMENT ON AGGREGATE crm.purchase_summary(date, float8, date, interval, interval) IS
   'Per-customer summary of orders (use with GROUP BY customer): frequency = distinct repeat purchase days up to calibration_end, recency and age in time_unit, mean repeat spend, activity in the recent_window before calibration_end, and purchase days after it';
 
+CREATE FUNCTION crm.bgnbd_fit_summary_sfunc(internal, crm.purchase_summary) RETURNS internal
+  LANGUAGE C IMMUTABLE PARALLEL SAFE    -- not STRICT: NULL rows are skipped
+  AS 'MODULE_PATHNAME', 'crm_bgnbd_fit_summary_sfunc';
+COMMENT ON FUNCTION crm.bgnbd_fit_summary_sfunc(internal, crm.purchase_summary) IS
+  'Transition function of crm.bgnbd_fit(crm.purchase_summary)';
+CREATE AGGREGATE crm.bgnbd_fit(summary crm.purchase_summary) (
+  SFUNC = crm.bgnbd_fit_summary_sfunc, STYPE = internal,
+  COMBINEFUNC = crm.churn_fit_combine, SERIALFUNC = crm.churn_fit_serial,
+  DESERIALFUNC = crm.churn_fit_deserial, FINALFUNC = crm.bgnbd_fit_final,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE crm.bgnbd_fit(crm.purchase_summary) IS
+  'Fits a BG/NBD model to purchase summaries (x, t_x, T taken from crm.purchase_summary); customers without calibration purchases are skipped';
+CREATE FUNCTION crm.gammagamma_fit_summary_sfunc(internal, crm.purchase_summary) RETURNS internal
+  LANGUAGE C IMMUTABLE PARALLEL SAFE    -- not STRICT: NULL rows are skipped
+  AS 'MODULE_PATHNAME', 'crm_gammagamma_fit_summary_sfunc';
+COMMENT ON FUNCTION crm.gammagamma_fit_summary_sfunc(internal, crm.purchase_summary) IS
+  'Transition function of crm.gammagamma_fit(crm.purchase_summary)';
+CREATE AGGREGATE crm.gammagamma_fit(summary crm.purchase_summary) (
+  SFUNC = crm.gammagamma_fit_summary_sfunc, STYPE = internal,
+  COMBINEFUNC = crm.churn_fit_combine, SERIALFUNC = crm.churn_fit_serial,
+  DESERIALFUNC = crm.churn_fit_deserial, FINALFUNC = crm.gammagamma_fit_final,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE crm.gammagamma_fit(crm.purchase_summary) IS
+  'Fits a Gamma-Gamma model to purchase summaries (x, mean_spend from crm.purchase_summary); x = 0 skipped';
+
 -- --------------------------------------------------- early-warning rules
 CREATE TABLE crm.churn_rules (
   rule        text PRIMARY KEY,

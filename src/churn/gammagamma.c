@@ -102,7 +102,7 @@ gg_objective(const double *theta, double *grad, void *arg)
 			psi_pq = CrmDigamma(px + q);
 			psi_p = CrmDigamma(px);
 		}
-		lm = log(m);
+		lm = e->key[2];			/* log(m), set once by the final function */
 		lxmg = log(x * m + g);
 		ll += w * (lconst + q * lg + (px - 1.0) * lm - (px + q) * lxmg);
 		dp += w * x * (psi_pq - psi_p + lm + lx - lxmg);
@@ -136,6 +136,41 @@ crm_gammagamma_fit_sfunc(PG_FUNCTION_ARGS)
 	{
 		key[0] = PG_GETARG_FLOAT8(1);
 		key[1] = PG_GETARG_FLOAT8(2);
+		key[2] = 0.0;
+		gg_check(key[0], key[1]);
+		if (key[0] > 0)
+		{
+			if (g == NULL)
+				g = CrmChurnGroupsCreate(aggcxt);
+			CrmChurnGroupsAdd(g, key, 1);
+		}
+	}
+	if (g == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(g);
+}
+
+PG_FUNCTION_INFO_V1(crm_gammagamma_fit_summary_sfunc);
+
+/*
+ * crm_gammagamma_fit_summary_sfunc: count one crm.purchase_summary's
+ * (x, mean_spend); x = 0, customers without calibration purchases and NULL
+ * rows are skipped.
+ */
+Datum
+crm_gammagamma_fit_summary_sfunc(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	CrmChurnGroups *g;
+	double		key[3],
+				tx,
+				T;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "crm_gammagamma_fit_summary_sfunc called in non-aggregate context");
+	g = PG_ARGISNULL(0) ? NULL : (CrmChurnGroups *) PG_GETARG_POINTER(0);
+	if (!PG_ARGISNULL(1) && CrmSummaryFields(fcinfo, 1, &key[0], &tx, &T, &key[1]))
+	{
 		key[2] = 0.0;
 		gg_check(key[0], key[1]);
 		if (key[0] > 0)
@@ -207,6 +242,10 @@ crm_gammagamma_fit_final(PG_FUNCTION_ARGS)
 		corr = sxm / sqrt(vx * vm);
 	else
 		corr_null = true;
+
+	/* the third key is unused (0): keep log(m) there for the objective */
+	for (i = 0; i < d.ngroups; i++)
+		d.groups[i].key[2] = log(d.groups[i].key[1]);
 
 	theta[P_P] = 0.0;
 	theta[P_Q] = log(2.0);
@@ -308,7 +347,7 @@ crm_gammagamma_loglik(PG_FUNCTION_ARGS)
 				 errmsg("the Gamma-Gamma likelihood needs at least one repeat purchase")));
 	one.key[0] = x;
 	one.key[1] = m;
-	one.key[2] = 0.0;
+	one.key[2] = log(m);
 	one.count = 1;
 	d.groups = &one;
 	d.ngroups = 1;

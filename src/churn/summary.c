@@ -29,6 +29,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 
 #include "churn/churn.h"
 
@@ -393,4 +394,44 @@ crm_purchase_summary_final(PG_FUNCTION_ARGS)
 	values[14] = Float8GetDatum(holdout_spend);
 	values[15] = Float8GetDatum(s->unit_days);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * CrmSummaryFields: x, t_x, T and mean_spend of the crm.purchase_summary in
+ * argument argno, deformed once with a row descriptor cached in fn_extra.
+ * False when the customer has no calibration purchase (NULL fields).
+ */
+bool
+CrmSummaryFields(FunctionCallInfo fcinfo, int argno, double *x, double *tx,
+				 double *T, double *m)
+{
+	HeapTupleHeader th = PG_GETARG_HEAPTUPLEHEADER(argno);
+	TupleDesc	desc = (TupleDesc) fcinfo->flinfo->fn_extra;
+	HeapTupleData tmp;
+	Datum		v[SUMMARY_FIELDS];
+	bool		isnull[SUMMARY_FIELDS];
+
+	if (desc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		desc = lookup_rowtype_tupdesc_copy(HeapTupleHeaderGetTypeId(th),
+										   HeapTupleHeaderGetTypMod(th));
+		MemoryContextSwitchTo(old);
+		if (desc->natts != SUMMARY_FIELDS)
+			elog(ERROR, "unexpected crm.purchase_summary row type");
+		fcinfo->flinfo->fn_extra = desc;
+	}
+	tmp.t_len = HeapTupleHeaderGetDatumLength(th);
+	ItemPointerSetInvalid(&tmp.t_self);
+	tmp.t_tableOid = InvalidOid;
+	tmp.t_data = th;
+	heap_deform_tuple(&tmp, desc, v, isnull);
+	if (isnull[2] || isnull[3] || isnull[4] || isnull[5])
+		return false;
+	*x = (double) DatumGetInt32(v[2]);
+	*tx = DatumGetFloat8(v[3]);
+	*T = DatumGetFloat8(v[4]);
+	*m = DatumGetFloat8(v[5]);
+	return true;
 }

@@ -124,20 +124,6 @@ CrmUtf8Encode(uint32 cp, char *out)
 }
 
 /*
- * CrmUtf8IsAscii: true if every one of the len bytes at s is below 0x80.
- */
-bool
-CrmUtf8IsAscii(const char *s, int len)
-{
-	int			i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char) s[i] >= 0x80)
-			return false;
-	return true;
-}
-
-/*
  * CrmUtf8Length: number of code points in len bytes (continuation bytes are
  * not counted).
  */

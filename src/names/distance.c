@@ -192,6 +192,50 @@ myers(const uint32 *p, int np, const uint32 *s, int ns, int max_d)
 }
 
 /*
+ * myers_ascii: myers() for two ASCII strings, on their bytes (no decoding).
+ */
+static int
+myers_ascii(const unsigned char *p, int np, const unsigned char *s, int ns,
+			int max_d)
+{
+	uint64		peq[128];
+	uint64		pv = ~UINT64CONST(0),
+				mv = 0,
+				last = UINT64CONST(1) << (np - 1);
+	int			score = np,
+				i;
+
+	for (i = 0; i < ns; i++)
+		peq[s[i]] = 0;
+	for (i = 0; i < np; i++)
+		peq[p[i]] = 0;
+	for (i = 0; i < np; i++)
+		peq[p[i]] |= UINT64CONST(1) << i;
+	for (i = 0; i < ns; i++)
+	{
+		uint64		eq = peq[s[i]],
+					xv = eq | mv,
+					xh = (((eq & pv) + pv) ^ pv) | eq,
+					ph = mv | ~(xh | pv),
+					mh = pv & xh;
+
+		if (ph & last)
+			score++;
+		else if (mh & last)
+			score--;
+		ph = (ph << 1) | 1;
+		mh <<= 1;
+		pv = mh | ~(xv | ph);
+		mv = ph & xv;
+		if (max_d >= 0 && score - (ns - i - 1) > max_d)
+			return max_d + 1;
+	}
+	if (max_d >= 0 && score > max_d)
+		return max_d + 1;
+	return score;
+}
+
+/*
  * dp_levenshtein: two-row dynamic programme for long strings; with max_d >= 0
  * only the band |i - j| <= max_d is computed and the loop stops once a whole
  * row exceeds max_d.
@@ -451,6 +495,28 @@ levenshtein_common(FunctionCallInfo fcinfo, bool damerau, bool with_max)
 	CrmRequireUtf8();
 	if (with_max)
 		max_d = get_max_d(fcinfo);
+	if (!damerau)
+	{
+		text	   *ta = PG_GETARG_TEXT_PP(0);
+		text	   *tb = PG_GETARG_TEXT_PP(1);
+		const unsigned char *pa = (const unsigned char *) VARDATA_ANY(ta);
+		const unsigned char *pb = (const unsigned char *) VARDATA_ANY(tb);
+		int			la = VARSIZE_ANY_EXHDR(ta);
+		int			lb = VARSIZE_ANY_EXHDR(tb);
+
+		/* ASCII names: bit-parallel on the bytes, nothing decoded. */
+		if (la > 0 && lb > 0 && Min(la, lb) <= 64 &&
+			Max(la, lb) <= CRM_DISTANCE_MAX_CHARS &&
+			CrmUtf8IsAscii((const char *) pa, la) &&
+			CrmUtf8IsAscii((const char *) pb, lb))
+		{
+			if (max_d >= 0 && abs(la - lb) > max_d)
+				PG_RETURN_INT32(max_d + 1);
+			if (la <= lb)
+				PG_RETURN_INT32(myers_ascii(pa, la, pb, lb, max_d));
+			PG_RETURN_INT32(myers_ascii(pb, lb, pa, la, max_d));
+		}
+	}
 	a = decode_arg(PG_GETARG_TEXT_PP(0), sa, &na);
 	b = decode_arg(PG_GETARG_TEXT_PP(1), sb, &nb);
 	if (damerau)

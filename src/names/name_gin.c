@@ -39,16 +39,19 @@ PG_FUNCTION_INFO_V1(crm_name_gin_consistent);
 PG_FUNCTION_INFO_V1(crm_name_gin_triconsistent);
 
 #define KEY_TOKENS 6			/* tokens that make keys */
-#define KEY_ALTS 4				/* codes / initials per token */
-#define MAX_KEYS 1024
+#define KEY_ALTS 40				/* codes / prefixes per token */
+#define JOINED_CODE 16			/* codes in the whole-name key */
+#define MAX_KEYS CRM_NAME_MAX_KEYS
 
-/* Alternatives of one token: its codes and its initials. */
+/* Alternatives of one token: its codes and its prefixes. */
 typedef struct TokenAlts
 {
+	bool		initial;		/* a one-letter token (R. Smith) */
 	int			ncode;
-	int			ninit;
-	uint32		code[KEY_ALTS];	/* hash of the phonetic code or group */
-	uint32		init[KEY_ALTS];	/* initial letters (code points) */
+	int			npre;
+	uint32		first;			/* first key character */
+	uint32		code[KEY_ALTS];	/* hashes of exact key, phonetic code, groups */
+	uint32		pre[KEY_ALTS];	/* hashes of typo-tolerant prefixes */
 } TokenAlts;
 
 /*
@@ -68,6 +71,8 @@ fnv(uint32 h, const void *data, int len)
 	return h;
 }
 
+#define FNV_INIT 2166136261u
+
 /*
  * add_unique: append v to a[*n] (capacity KEY_ALTS) unless present.
  */
@@ -84,18 +89,64 @@ add_unique(uint32 *a, int *n, uint32 v)
 }
 
 /*
- * token_alts: codes and initials of token t of name n.
+ * add_prefixes: the typo-tolerant prefixes of k[0..n): of its first four
+ * characters, every choice of three (one deleted), so that one typo among
+ * them still leaves a prefix in common (anita, apita: "ait"; creten,
+ * mreten: "ret"; jarred, jrared: "jar").  A key of three characters gives
+ * itself and its one-deletion forms (abe: abe, be, ae, ab), a shorter one
+ * only itself.
+ */
+static void
+add_prefixes(TokenAlts *alt, const uint32 *k, int n)
+{
+	int			m = Min(n, 4),
+				skip;
+
+	if (m < 4)
+	{
+		uint32		p[4] = {0, 0, 0, 0};
+
+		memcpy(p, k, m * sizeof(uint32));
+		add_unique(alt->pre, &alt->npre, fnv(FNV_INIT, p, sizeof(p)));
+	}
+	for (skip = 0; skip < m && m >= 3; skip++)
+	{
+		uint32		p[4] = {0, 0, 0, 0};
+		int			i,
+					o = 0;
+
+		for (i = 0; i < m; i++)
+			if (i != skip)
+				p[o++] = k[i];
+		add_unique(alt->pre, &alt->npre, fnv(FNV_INIT, p, sizeof(p)));
+	}
+}
+
+/*
+ * token_alts: codes and prefixes of token t of name n.  A Chinese token
+ * is coded by its exact pinyin only (a phonetic code would merge chen,
+ * shen, chan ...); a Latin token by its exact key and its phonetic code, so
+ * that Zhang meets 张 and Smyth meets Smith.  Nickname groups add their
+ * group and the prefixes of each formal name (bob: robert).
  */
 static void
 token_alts(const CrmName *n, int t, TokenAlts *alt)
 {
 	const CrmNameToken *tok = &n->tok[t];
-	char		code[16];
-	int			cl = CrmTokenPhonetic(n, t, code);
+	const uint32 *k = n->key + tok->keyoff;
 
-	alt->ncode = alt->ninit = 0;
-	add_unique(alt->code, &alt->ncode, fnv(2166136261u, code, cl));
-	add_unique(alt->init, &alt->ninit, n->key[tok->keyoff]);
+	alt->ncode = alt->npre = 0;
+	alt->first = k[0];
+	alt->initial = (tok->nkey == 1);
+	add_unique(alt->code, &alt->ncode, fnv(fnv(FNV_INIT, "x", 1), k, tok->nkey * sizeof(uint32)));
+	add_prefixes(alt, k, tok->nkey);
+	if (!tok->han)
+	{
+		char		code[16];
+		int			cl = CrmTokenPhonetic(n, t, code);
+
+		add_unique(alt->code, &alt->ncode, fnv(fnv(FNV_INIT, "p", 1), code, cl));
+	}
 	if (tok->nick >= 0)
 	{
 		const CrmNickEntry *e = &crm_nick_entries[tok->nick];
@@ -104,9 +155,17 @@ token_alts(const CrmName *n, int t, TokenAlts *alt)
 		for (g = 0; g < e->ngroups; g++)
 		{
 			uint16		gid = crm_nick_groups[e->first + g];
+			const char *formal = crm_nick_canonical[gid];
+			uint32		fk[4];
+			int			fl = 0;
 
-			add_unique(alt->code, &alt->ncode, fnv(fnv(2166136261u, "n", 1), &gid, sizeof(gid)));
-			add_unique(alt->init, &alt->ninit, (unsigned char) crm_nick_canonical[gid][0]);
+			add_unique(alt->code, &alt->ncode, fnv(fnv(FNV_INIT, "n", 1), &gid, sizeof(gid)));
+			while (fl < 4 && formal[fl])
+			{
+				fk[fl] = (unsigned char) formal[fl];
+				fl++;
+			}
+			add_prefixes(alt, fk, fl);
 		}
 	}
 }
@@ -126,6 +185,18 @@ cmp_int32(const void *a, const void *b)
 /*
  * CrmNameKeys: the blocking keys of a prepared name, as stored (query =
  * false) or as looked up (query = true); sorted, unique; returns how many.
+ *
+ * For an ordered pair of tokens (i, j), code c of i goes with:
+ *	- stored: "2" + the prefixes of j (add_prefixes), "f" + the first
+ *	  letter of j, or, when j is an initial, "i" + that letter;
+ *	- looked up: "2" + the prefixes of j and "i" + its first letter, or,
+ *	  when j is an initial, "f" and "i" + that letter;
+ * so a full token meets a full token through a common prefix and an
+ * initial meets the full tokens it starts.  Pairs are neighbouring tokens
+ * and the first with the last (all pairs up to three tokens), which keeps
+ * long names from matching half the table.  A name of one token stores S1
+ * keys; longer ones store S keys per token.  Every name also has a J key,
+ * the phonetic code of its tokens written together (McDonald = Mc Donald).
  */
 int
 CrmNameKeys(const CrmName *n, bool query, int32 *keys, int maxkeys)
@@ -140,8 +211,16 @@ CrmNameKeys(const CrmName *n, bool query, int32 *keys, int maxkeys)
 				out;
 
 #define PUSH(h) do { if (nk < maxkeys) keys[nk++] = (int32) (h); } while (0)
+	if (nt == 0)
+		return 0;
 	for (i = 0; i < nt; i++)
 		token_alts(n, i, &alt[i]);
+	{
+		char		code[JOINED_CODE + 8];
+		int			cl = CrmPhoneticCode(n->key, n->nkey, code, JOINED_CODE);
+
+		PUSH(fnv(fnv(FNV_INIT, "J", 1), code, cl));
+	}
 	if (nt == 1)
 	{
 		for (a = 0; a < alt[0].ncode; a++)
@@ -159,11 +238,27 @@ CrmNameKeys(const CrmName *n, bool query, int32 *keys, int maxkeys)
 		for (i = 0; i < nt; i++)
 			for (j = 0; j < nt; j++)
 			{
-				if (i == j)
+				/* Neighbours, and the first with the last token. */
+				if (i == j || (abs(i - j) != 1 && !(Min(i, j) == 0 && Max(i, j) == nt - 1)))
 					continue;
 				for (a = 0; a < alt[i].ncode; a++)
-					for (b = 0; b < alt[j].ninit; b++)
-						PUSH(fnv(fnv(alt[i].code[a], "P", 1), &alt[j].init[b], sizeof(uint32)));
+				{
+					uint32		c = fnv(alt[i].code[a], "P", 1);
+
+					if (alt[j].initial)
+					{
+						PUSH(fnv(fnv(c, "i", 1), &alt[j].first, sizeof(uint32)));
+						if (query)
+							PUSH(fnv(fnv(c, "f", 1), &alt[j].first, sizeof(uint32)));
+						continue;
+					}
+					for (b = 0; b < alt[j].npre; b++)
+						PUSH(fnv(fnv(c, "2", 1), &alt[j].pre[b], sizeof(uint32)));
+					if (query)
+						PUSH(fnv(fnv(c, "i", 1), &alt[j].first, sizeof(uint32)));
+					else
+						PUSH(fnv(fnv(c, "f", 1), &alt[j].first, sizeof(uint32)));
+				}
 			}
 	}
 #undef PUSH
@@ -177,15 +272,11 @@ CrmNameKeys(const CrmName *n, bool query, int32 *keys, int maxkeys)
 }
 
 /*
- * share_key: true if the stored keys of x and the query keys of q meet.
+ * share_key: true if two sorted key arrays have a key in common.
  */
 static bool
-share_key(const CrmName *x, const CrmName *q)
+share_key(const int32 *kx, int nx, const int32 *kq, int nq)
 {
-	int32		kx[MAX_KEYS],
-				kq[MAX_KEYS];
-	int			nx = CrmNameKeys(x, false, kx, MAX_KEYS);
-	int			nq = CrmNameKeys(q, true, kq, MAX_KEYS);
 	int			i = 0,
 				j = 0;
 
@@ -218,7 +309,14 @@ crm_name_similar(PG_FUNCTION_ARGS)
 	b = CrmNameCacheGet(fcinfo->flinfo, 1, tb);
 	if (CrmNameSimilarityPrepared(a, b) < CrmNameSimilarityThreshold)
 		PG_RETURN_BOOL(false);
-	PG_RETURN_BOOL(share_key(a, b));
+	{
+		int			nx,
+					nq;
+		const int32 *kx = CrmNameCacheKeys(fcinfo->flinfo, 0, false, &nx);
+		const int32 *kq = CrmNameCacheKeys(fcinfo->flinfo, 1, true, &nq);
+
+		PG_RETURN_BOOL(share_key(kx, nx, kq, nq));
+	}
 }
 
 /*

@@ -22,6 +22,7 @@
 #define CRM_NAME_MAX_TOKENS 16
 #define CRM_NAME_MAX_TOKEN_CHARS 64
 #define CRM_NAME_MAX_KEY_CHARS (CRM_NAME_MAX_TOKENS * CRM_NAME_MAX_TOKEN_CHARS * 2)
+#define CRM_NAME_MAX_KEYS 4096		/* blocking keys of one name */
 
 /* One token of a prepared name. */
 typedef struct CrmNameToken
@@ -66,6 +67,7 @@ extern double CrmNameSimilarityPrepared(const CrmName *a, const CrmName *b);
 extern double CrmNameSimilarityNormalized(const char *a, int alen, const char *b, int blen);
 extern bool CrmNicknamesCompatible(const char *a, const char *b);
 extern const CrmName *CrmNameCacheGet(FmgrInfo *flinfo, int slot, text *t);
+extern const int32 *CrmNameCacheKeys(FmgrInfo *flinfo, int slot, bool query, int *nkeys);
 
 /* names_init.c: settings */
 extern double CrmNameSimilarityThreshold;
@@ -73,6 +75,7 @@ extern double CrmNameSimilarityThreshold;
 /* phonetic.c: blocking key of a normalised name (sorted token codes) */
 extern char *CrmNamePhonetic(const char *norm, int len);
 extern int	CrmTokenPhonetic(const CrmName *n, int t, char *out);
+extern int	CrmPhoneticCode(const uint32 *k, int n, char *out, int max);
 
 /* name_gin.c: blocking keys shared by the %% operator and the GIN opclass */
 extern int	CrmNameKeys(const CrmName *n, bool query, int32 *keys, int maxkeys);

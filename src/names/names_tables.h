@@ -22,6 +22,7 @@ typedef struct CrmNickEntry
 	const char *name;
 	uint16		first;			/* index into crm_nick_groups */
 	uint16		ngroups;
+	int16		own;			/* its own group when it is a formal name, else -1 */
 } CrmNickEntry;
 
 /* A surname: one or two characters and its reading (NULL = ordinary). */

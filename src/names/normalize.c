@@ -42,10 +42,20 @@ static const char *const latin_titles[] = {
 	"sra", "srta", NULL
 };
 
-/* Chinese titles written after the name (simplified). */
-static const char *const han_titles[] = {
-	"先生", "女士", "小姐", "太太", "夫人", "老师", "博士", "教授", "医生",
-	"同学", "经理", "阿姨", NULL
+/* Chinese titles written after the name (simplified), as code points. */
+static const uint32 han_titles[][2] = {
+	{0x5148, 0x751F},			/* 先生 */
+	{0x5973, 0x58EB},			/* 女士 */
+	{0x5C0F, 0x59D0},			/* 小姐 */
+	{0x592A, 0x592A},			/* 太太 */
+	{0x592B, 0x4EBA},			/* 夫人 */
+	{0x8001, 0x5E08},			/* 老师 */
+	{0x535A, 0x58EB},			/* 博士 */
+	{0x6559, 0x6388},			/* 教授 */
+	{0x533B, 0x751F},			/* 医生 */
+	{0x540C, 0x5B66},			/* 同学 */
+	{0x7ECF, 0x7406},			/* 经理 */
+	{0x963F, 0x59E8},			/* 阿姨 */
 };
 
 /*
@@ -217,38 +227,19 @@ fold_to_codepoints(const char *s, int len, int *n)
 }
 
 /*
- * token_is: true if the n code points at t spell the UTF-8 string w.
- */
-static bool
-token_is(const uint32 *t, int n, const char *w)
-{
-	uint32		buf[16];
-	int			wn = CrmUtf8Decode(w, strlen(w), buf);
-	int			i;
-
-	if (wn != n)
-		return false;
-	for (i = 0; i < n; i++)
-		if (t[i] != buf[i])
-			return false;
-	return true;
-}
-
-/*
- * han_title_suffix: length of a title at the end of the Han run t[0..n), or 0.
+ * han_title_suffix: length of a title at the end of the Han run t[0..n), or
+ * 0 (never the whole run).
  */
 static int
 han_title_suffix(const uint32 *t, int n)
 {
 	int			i;
 
-	for (i = 0; han_titles[i]; i++)
-	{
-		int			tl = CrmUtf8Length(han_titles[i], strlen(han_titles[i]));
-
-		if (n > tl && token_is(t + n - tl, tl, han_titles[i]))
-			return tl;
-	}
+	if (n <= 2)
+		return 0;
+	for (i = 0; i < (int) lengthof(han_titles); i++)
+		if (t[n - 2] == han_titles[i][0] && t[n - 1] == han_titles[i][1])
+			return 2;
 	return 0;
 }
 
@@ -261,7 +252,7 @@ is_latin_title(const uint32 *t, int n)
 	char		buf[16];
 	int			i;
 
-	if (n >= (int) sizeof(buf))
+	if (n < 2 || n > 9)
 		return false;
 	for (i = 0; i < n; i++)
 	{
@@ -271,9 +262,43 @@ is_latin_title(const uint32 *t, int n)
 	}
 	buf[n] = '\0';
 	for (i = 0; latin_titles[i]; i++)
-		if (strcmp(buf, latin_titles[i]) == 0)
+		if (latin_titles[i][0] == buf[0] && strcmp(buf, latin_titles[i]) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * fast_codepoints: the code points of s, lower-cased, when every one is
+ * ASCII, a CJK unified ideograph (URO or extension A) or a middle dot or
+ * ideographic space (which ICU's folding leaves alone or the tokenizer
+ * treats as a separator anyway); NULL otherwise.  Spares ICU for Chinese
+ * names, the common non-ASCII case.
+ */
+static uint32 *
+fast_codepoints(const char *s, int len, int *n)
+{
+	uint32	   *cp = palloc((len + 1) * sizeof(uint32));
+	int			k = CrmUtf8Decode(s, len, cp),
+				i;
+
+	for (i = 0; i < k; i++)
+	{
+		uint32		c = cp[i];
+
+		if (c < 0x80)
+		{
+			if (c >= 'A' && c <= 'Z')
+				cp[i] = c + ('a' - 'A');
+		}
+		else if (!((c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+				   c == 0x00B7 || c == 0x30FB || c == 0x3000))
+		{
+			pfree(cp);
+			return NULL;
+		}
+	}
+	*n = k;
+	return cp;
 }
 
 /*
@@ -296,7 +321,9 @@ CrmNameNormalize(const char *s, int len, int *outlen)
 	char	   *out,
 			   *o;
 
-	if (CrmUtf8IsAscii(s, len))
+	if (!CrmUtf8IsAscii(s, len) && (cp = fast_codepoints(s, len, &n)) != NULL)
+		;
+	else if (CrmUtf8IsAscii(s, len))
 	{
 		cp = palloc((len + 1) * sizeof(uint32));
 		for (i = 0; i < len; i++)

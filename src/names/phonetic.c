@@ -35,19 +35,19 @@ is_vowel(uint32 c)
 }
 
 /*
- * phonetic_code: the code of one token key k[0..n) into out (room for
- * MAX_CODE + 1 bytes); returns its length.  Non-ASCII letters (other
- * scripts) are kept as the first character of the token only.
+ * CrmPhoneticCode: the code of one key k[0..n) into out (room for max + 1
+ * bytes, max <= 32), at most max codes; returns its length.  A non-ASCII
+ * letter (another script) is kept, UTF-8, when it starts the key.
  */
-static int
-phonetic_code(const uint32 *k, int n, char *out)
+int
+CrmPhoneticCode(const uint32 *k, int n, char *out, int max)
 {
 	int			o = 0,
 				i;
 
 #define AT(x) ((x) >= 0 && (x) < n ? k[(x)] : 0)
-#define EMIT(ch) do { if (o < MAX_CODE && (o == 0 || out[o - 1] != (ch))) out[o++] = (ch); } while (0)
-	for (i = 0; i < n && o < MAX_CODE; i++)
+#define EMIT(ch) do { if (o < max && (o == 0 || out[o - 1] != (ch))) out[o++] = (ch); } while (0)
+	for (i = 0; i < n && o < max; i++)
 	{
 		uint32		c = k[i],
 					nx = AT(i + 1),
@@ -62,7 +62,7 @@ phonetic_code(const uint32 *k, int n, char *out)
 				char		u[5];
 				int			ul = CrmUtf8Encode(c, u);
 
-				if (ul <= MAX_CODE)
+				if (ul <= max)
 				{
 					memcpy(out, u, ul);
 					o = ul;
@@ -241,7 +241,7 @@ phonetic_code(const uint32 *k, int n, char *out)
 int
 CrmTokenPhonetic(const CrmName *n, int t, char *out)
 {
-	return phonetic_code(n->key + n->tok[t].keyoff, n->tok[t].nkey, out);
+	return CrmPhoneticCode(n->key + n->tok[t].keyoff, n->tok[t].nkey, out, MAX_CODE);
 }
 
 /*

@@ -44,10 +44,29 @@ CrmIsHan(uint32 cp)
 uint32
 CrmHanToSimplified(uint32 cp)
 {
+	static uint8 has_map[(CRM_PINYIN_LAST - CRM_PINYIN_FIRST + 1) / 8 + 1];
+	static bool map_done = false;
 	int			lo = 0,
 				hi = crm_hant_hans_count - 1;
 
 	if (cp < crm_hant_hans[0].from)
+		return cp;
+	/* Most characters of a name have no mapping: a bitmap says which do. */
+	if (!map_done)
+	{
+		int			i;
+
+		for (i = 0; i < crm_hant_hans_count; i++)
+		{
+			uint32		c = crm_hant_hans[i].from;
+
+			if (c >= CRM_PINYIN_FIRST && c <= CRM_PINYIN_LAST)
+				has_map[(c - CRM_PINYIN_FIRST) / 8] |= 1 << ((c - CRM_PINYIN_FIRST) % 8);
+		}
+		map_done = true;
+	}
+	if (cp >= CRM_PINYIN_FIRST && cp <= CRM_PINYIN_LAST &&
+		!(has_map[(cp - CRM_PINYIN_FIRST) / 8] & (1 << ((cp - CRM_PINYIN_FIRST) % 8))))
 		return cp;
 	while (lo <= hi)
 	{

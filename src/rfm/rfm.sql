@@ -750,3 +750,18 @@ END
 $$;
 COMMENT ON FUNCTION crm.rfm_track(regclass, name, name, name, text) IS
   'starts RFM tracking of an orders table: creates its log, day and summary tables, capture triggers and per-customer view, fills the summary; returns the view';
+
+------------------------------------------------------------------------
+-- One call: the whole RFM of an orders table
+------------------------------------------------------------------------
+
+CREATE FUNCTION crm.rfm(orders_table regclass, customer name, ordered_at name, amount name,
+                        as_of date, n integer DEFAULT 5)
+  RETURNS TABLE (customer_id bigint, recency_days integer, frequency integer, monetary numeric,
+                 avg_monetary numeric, first_purchase date, last_purchase date, tenure_days integer,
+                 orders bigint, refunds bigint, score crm.rfm_score, segment crm.rfm_segment,
+                 class crm.rfm_class)
+  LANGUAGE C STABLE STRICT PARALLEL RESTRICTED ROWS 100000
+  AS 'MODULE_PATHNAME', 'crm_rfm_table';
+COMMENT ON FUNCTION crm.rfm(regclass, name, name, name, date, integer) IS
+  'RFM of every customer of an orders table (integer customer keys) as of a date, in one scan: figures as crm.rfm_agg, quantile scores on n buckets, segment and class';

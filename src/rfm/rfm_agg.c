@@ -63,35 +63,20 @@ typedef struct RfmAggState
 	int32		days[FLEXIBLE_ARRAY_MEMBER];	/* purchase days */
 } RfmAggState;
 
-/* Session time zone cache of one call site (fn_extra). */
-typedef struct RfmTzCache
-{
-	pg_tz	   *tz;				/* zone the entry is for */
-	bool		fixed;			/* zone has a single UTC offset */
-	long		gmtoff;			/* that offset, seconds east of UTC */
-} RfmTzCache;
-
 /*
- * rfm_day_of_timestamptz: calendar day (days since 2000-01-01) of ts in
- * the session time zone, as ts::date would give, without timestamp2tm when
- * the zone has a fixed offset (UTC, most servers).
+ * CrmRfmDayOfTimestampTz: calendar day (days since 2000-01-01) of ts in the
+ * session time zone, as ts::date gives, without timestamp2tm when the zone
+ * has a fixed offset (UTC, most servers).  c caches the zone's offset.
  */
-static int32
-rfm_day_of_timestamptz(FunctionCallInfo fcinfo, TimestampTz ts)
+int32
+CrmRfmDayOfTimestampTz(RfmTzCache *c, TimestampTz ts)
 {
-	RfmTzCache *c = (RfmTzCache *) fcinfo->flinfo->fn_extra;
-
 	if (TIMESTAMP_NOT_FINITE(ts))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("order time \"%s\" is not finite",
 						TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" : "infinity"),
 				 errdetail("RFM needs the calendar day of every order.")));
-	if (c == NULL)
-	{
-		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RfmTzCache));
-		fcinfo->flinfo->fn_extra = c;
-	}
 	if (c->tz != session_timezone)
 	{
 		c->tz = session_timezone;
@@ -108,6 +93,18 @@ rfm_day_of_timestamptz(FunctionCallInfo fcinfo, TimestampTz ts)
 	}
 	return DatumGetDateADT(DirectFunctionCall1(timestamptz_date,
 											   TimestampTzGetDatum(ts)));
+}
+
+/*
+ * rfm_day_of_timestamptz: CrmRfmDayOfTimestampTz with the call site's cache.
+ */
+static int32
+rfm_day_of_timestamptz(FunctionCallInfo fcinfo, TimestampTz ts)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
+														  sizeof(RfmTzCache));
+	return CrmRfmDayOfTimestampTz((RfmTzCache *) fcinfo->flinfo->fn_extra, ts);
 }
 
 /*

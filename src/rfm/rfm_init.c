@@ -1,16 +1,21 @@
 /*
  * rfm_init.c
- *		Start-up of the rfm area: its GUCs (crm_profile.*), registered once per
- *		backend from _PG_init.
+ *		Start-up of the rfm area, once per backend from _PG_init.
  */
 #include "postgres.h"
 
+#include "utils/inval.h"
+
 #include "common/areas.h"
+#include "rfm/rfm.h"
 
 /*
- * CrmRfmInit: define the area's settings.  Called once from _PG_init.
+ * CrmRfmInit: the area's start-up, once per backend from _PG_init: the
+ * capture trigger's cache of resolved log tables listens to relcache
+ * invalidations.  The area has no settings.
  */
 void
 CrmRfmInit(void)
 {
+	CacheRegisterRelcacheCallback(CrmRfmRelcacheCallback, (Datum) 0);
 }

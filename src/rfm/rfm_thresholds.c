@@ -31,38 +31,12 @@
 
 #include "rfm/rfm.h"
 
-/* Population state of crm.rfm_thresholds_agg. */
-typedef struct RfmPopState
-{
-	int32		n;				/* buckets (0 until the first row) */
-	bool		slow;			/* monetary kept as numerics */
-	int64		count;			/* customers */
-	int64		cap;			/* allocated entries */
-	int32	   *r;				/* recency days */
-	int32	   *f;				/* frequency */
-	int64	   *mval;			/* monetary * 10^mscale (fast) */
-	int16	   *mscale;
-	Datum	   *mnum;			/* monetary numerics (slow) */
-} RfmPopState;
-
 /* Parsed thresholds, cached per call site by the raw tuple bytes. */
 typedef struct RfmThCache
 {
 	char	   *raw;			/* copy of the composite datum */
 	Size		rawlen;
-	int			n;
-	bool		r_ok[CRM_RFM_MAX_N];
-	int32		r_max[CRM_RFM_MAX_N];
-	bool		f_ok[CRM_RFM_MAX_N];
-	int32		f_min[CRM_RFM_MAX_N];
-	bool		m_ok[CRM_RFM_MAX_N];
-	bool		m_fast[CRM_RFM_MAX_N];
-	int64		m_val[CRM_RFM_MAX_N];
-	int			m_scale[CRM_RFM_MAX_N];
-	Datum		m_num[CRM_RFM_MAX_N];
-	bool		has_means;
-	Datum		mean[3];		/* numeric r, f, m means */
-	double		mean_d[3];
+	RfmBounds	b;				/* parsed bounds and means */
 	void	   *enum_cache;		/* for CrmRfmEnumValue */
 } RfmThCache;
 
@@ -80,10 +54,10 @@ rfm_check_n(int32 n)
 }
 
 /*
- * rfm_pop_new: an empty population in the aggregate context.
+ * CrmRfmPopNew: an empty population in the aggregate context.
  */
-static RfmPopState *
-rfm_pop_new(MemoryContext cxt)
+RfmPopState *
+CrmRfmPopNew(MemoryContext cxt)
 {
 	return MemoryContextAllocZero(cxt, sizeof(RfmPopState));
 }
@@ -156,10 +130,10 @@ rfm_pop_go_slow(MemoryContext cxt, RfmPopState *p)
 }
 
 /*
- * rfm_pop_add: append one customer.
+ * CrmRfmPopAdd: append one customer.
  */
-static void
-rfm_pop_add(MemoryContext cxt, RfmPopState *p, int32 r, int32 f, Datum m)
+void
+CrmRfmPopAdd(MemoryContext cxt, RfmPopState *p, int32 r, int32 f, Datum m)
 {
 	int64		v;
 	int			s;
@@ -187,10 +161,10 @@ rfm_pop_add(MemoryContext cxt, RfmPopState *p, int32 r, int32 f, Datum m)
 }
 
 /*
- * rfm_pop_set_n: the bucket count must be the same on every row.
+ * CrmRfmPopSetN: the bucket count must be the same on every row.
  */
-static void
-rfm_pop_set_n(RfmPopState *p, int32 n)
+void
+CrmRfmPopSetN(RfmPopState *p, int32 n)
 {
 	rfm_check_n(n);
 	if (p->n == 0)
@@ -218,10 +192,10 @@ crm_rfm_thresholds_sfunc(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("crm.rfm_thresholds_agg called in a non-aggregate context")));
-	p = PG_ARGISNULL(0) ? rfm_pop_new(cxt) : (RfmPopState *) PG_GETARG_POINTER(0);
-	rfm_pop_set_n(p, PG_NARGS() > 4 && !PG_ARGISNULL(4) ? PG_GETARG_INT32(4) : 5);
+	p = PG_ARGISNULL(0) ? CrmRfmPopNew(cxt) : (RfmPopState *) PG_GETARG_POINTER(0);
+	CrmRfmPopSetN(p, PG_NARGS() > 4 && !PG_ARGISNULL(4) ? PG_GETARG_INT32(4) : 5);
 	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3))
-		rfm_pop_add(cxt, p, PG_GETARG_INT32(1), PG_GETARG_INT32(2), PG_GETARG_DATUM(3));
+		CrmRfmPopAdd(cxt, p, PG_GETARG_INT32(1), PG_GETARG_INT32(2), PG_GETARG_DATUM(3));
 	PG_RETURN_POINTER(p);
 }
 
@@ -249,9 +223,9 @@ crm_rfm_thresholds_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
 	}
 	b = (RfmPopState *) PG_GETARG_POINTER(1);
-	a = PG_ARGISNULL(0) ? rfm_pop_new(cxt) : (RfmPopState *) PG_GETARG_POINTER(0);
+	a = PG_ARGISNULL(0) ? CrmRfmPopNew(cxt) : (RfmPopState *) PG_GETARG_POINTER(0);
 	if (b->n != 0)
-		rfm_pop_set_n(a, b->n);
+		CrmRfmPopSetN(a, b->n);
 	if (b->slow)
 		rfm_pop_go_slow(cxt, a);
 	rfm_pop_reserve(cxt, a, b->count);
@@ -347,7 +321,7 @@ crm_rfm_thresholds_deserial(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid serialized crm.rfm_thresholds_agg state")));
-	p = rfm_pop_new(cxt);
+	p = CrmRfmPopNew(cxt);
 	p->slow = pq_getmsgbyte(&buf) != 0;
 	p->n = pq_getmsgint(&buf, 4);
 	count = pq_getmsgint64(&buf);
@@ -496,6 +470,15 @@ rfm_upper_bounds(const char *sorted, Size width, int64 p, int n,
 }
 
 /*
+ * rfm_numeric_to_double: a numeric as double, for quick comparisons.
+ */
+static double
+rfm_numeric_to_double(Datum num)
+{
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, num));
+}
+
+/*
  * rfm_mean: sum / count as numeric.
  */
 static Datum
@@ -505,45 +488,27 @@ rfm_mean(Numeric sum, int64 count)
 							   NumericGetDatum(int64_to_numeric(count)));
 }
 
-PG_FUNCTION_INFO_V1(crm_rfm_thresholds_final);
-
 /*
- * crm_rfm_thresholds_final: the crm.rfm_thresholds row of the population,
- * or NULL when it is empty.  Sorts the collected arrays in place (their
- * content, a multiset, is unchanged).
+ * CrmRfmBoundsCompute: quantile bounds and means of a non-empty population
+ * into *b (numerics allocated in the current context).  Sorts the arrays of
+ * the population in place (their content, a multiset, is unchanged).
  */
-Datum
-crm_rfm_thresholds_final(PG_FUNCTION_ARGS)
+void
+CrmRfmBoundsCompute(RfmPopState *p, RfmBounds *b)
 {
-	RfmPopState *p;
-	TupleDesc	tupdesc;
-	Datum		values[8];
-	bool		nulls[8];
-	Datum		elems[CRM_RFM_MAX_N];
-	bool		enulls[CRM_RFM_MAX_N];
-	int			dims[1];
-	int			lbs[1] = {1};
 	int64		pos[CRM_RFM_MAX_N];
 	bool		found[CRM_RFM_MAX_N];
-	int			n;
+	int			n = p->n;
 	int			k;
 	int64		i;
 	int64		rsum = 0;
 	int64		fsum = 0;
 	Numeric		msum;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	p = (RfmPopState *) PG_GETARG_POINTER(0);
-	if (p->count == 0)
-		PG_RETURN_NULL();
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
-	n = p->n;
-	dims[0] = n - 1;
-	memset(nulls, 0, sizeof(nulls));
-
+	Assert(p->count > 0);
+	memset(b, 0, sizeof(RfmBounds));
+	b->n = n;
+	b->population = p->count;
 	for (i = 0; i < p->count; i++)
 	{
 		rsum += p->r[i];
@@ -555,22 +520,18 @@ crm_rfm_thresholds_final(PG_FUNCTION_ARGS)
 	rfm_upper_bounds((char *) p->r, sizeof(int32), p->count, n, rfm_cmp_int32, pos, found);
 	for (k = 0; k < n - 1; k++)
 	{
-		enulls[k] = !found[k];
-		elems[k] = found[k] ? Int32GetDatum(p->r[pos[k]]) : (Datum) 0;
+		b->r_ok[k] = found[k];
+		b->r_max[k] = found[k] ? p->r[pos[k]] : 0;
 	}
-	values[1] = PointerGetDatum(construct_md_array(elems, enulls, 1, dims, lbs,
-												   INT4OID, 4, true, TYPALIGN_INT));
 
 	/* Frequency: lower bounds. */
 	qsort(p->f, p->count, sizeof(int32), rfm_cmp_int32);
 	rfm_lower_bounds((char *) p->f, sizeof(int32), p->count, n, rfm_cmp_int32, pos, found);
 	for (k = 0; k < n - 1; k++)
 	{
-		enulls[k] = !found[k];
-		elems[k] = found[k] ? Int32GetDatum(p->f[pos[k]]) : (Datum) 0;
+		b->f_ok[k] = found[k];
+		b->f_min[k] = found[k] ? p->f[pos[k]] : 0;
 	}
-	values[2] = PointerGetDatum(construct_md_array(elems, enulls, 1, dims, lbs,
-												   INT4OID, 4, true, TYPALIGN_INT));
 
 	/* Monetary: lower bounds, exact. */
 	if (!p->slow)
@@ -605,8 +566,9 @@ crm_rfm_thresholds_final(PG_FUNCTION_ARGS)
 		rfm_lower_bounds((char *) m, sizeof(int128), p->count, n, rfm_cmp_int128, pos, found);
 		for (k = 0; k < n - 1; k++)
 		{
-			enulls[k] = !found[k];
-			elems[k] = found[k] ? NumericGetDatum(CrmRfmScaledToNumeric(m[pos[k]], maxscale)) : (Datum) 0;
+			b->m_ok[k] = found[k];
+			if (found[k])
+				b->m_num[k] = NumericGetDatum(CrmRfmScaledToNumeric(m[pos[k]], maxscale));
 		}
 		pfree(m);
 	}
@@ -620,18 +582,81 @@ crm_rfm_thresholds_final(PG_FUNCTION_ARGS)
 		rfm_lower_bounds((char *) p->mnum, sizeof(Datum), p->count, n, rfm_cmp_numeric, pos, found);
 		for (k = 0; k < n - 1; k++)
 		{
-			enulls[k] = !found[k];
-			elems[k] = found[k] ? p->mnum[pos[k]] : (Datum) 0;
+			b->m_ok[k] = found[k];
+			if (found[k])
+				b->m_num[k] = PointerGetDatum(PG_DETOAST_DATUM_COPY(p->mnum[pos[k]]));
 		}
+	}
+	for (k = 0; k < n - 1; k++)
+		if (b->m_ok[k])
+			b->m_fast[k] = CrmRfmNumericToScaled(b->m_num[k], &b->m_val[k], &b->m_scale[k]);
+
+	b->has_means = true;
+	b->mean[0] = rfm_mean(int64_to_numeric(rsum), p->count);
+	b->mean[1] = rfm_mean(int64_to_numeric(fsum), p->count);
+	b->mean[2] = rfm_mean(msum, p->count);
+	for (k = 0; k < 3; k++)
+		b->mean_d[k] = rfm_numeric_to_double(b->mean[k]);
+}
+
+PG_FUNCTION_INFO_V1(crm_rfm_thresholds_final);
+
+/*
+ * crm_rfm_thresholds_final: the crm.rfm_thresholds row of the population,
+ * or NULL when it is empty.
+ */
+Datum
+crm_rfm_thresholds_final(PG_FUNCTION_ARGS)
+{
+	RfmPopState *p;
+	RfmBounds	b;
+	TupleDesc	tupdesc;
+	Datum		values[8];
+	bool		nulls[8];
+	Datum		elems[CRM_RFM_MAX_N];
+	bool		enulls[CRM_RFM_MAX_N];
+	int			dims[1];
+	int			lbs[1] = {1};
+	int			k;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	p = (RfmPopState *) PG_GETARG_POINTER(0);
+	if (p->count == 0)
+		PG_RETURN_NULL();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	CrmRfmBoundsCompute(p, &b);
+	dims[0] = b.n - 1;
+	memset(nulls, 0, sizeof(nulls));
+
+	for (k = 0; k < b.n - 1; k++)
+	{
+		enulls[k] = !b.r_ok[k];
+		elems[k] = Int32GetDatum(b.r_max[k]);
+	}
+	values[1] = PointerGetDatum(construct_md_array(elems, enulls, 1, dims, lbs,
+												   INT4OID, 4, true, TYPALIGN_INT));
+	for (k = 0; k < b.n - 1; k++)
+	{
+		enulls[k] = !b.f_ok[k];
+		elems[k] = Int32GetDatum(b.f_min[k]);
+	}
+	values[2] = PointerGetDatum(construct_md_array(elems, enulls, 1, dims, lbs,
+												   INT4OID, 4, true, TYPALIGN_INT));
+	for (k = 0; k < b.n - 1; k++)
+	{
+		enulls[k] = !b.m_ok[k];
+		elems[k] = b.m_ok[k] ? b.m_num[k] : (Datum) 0;
 	}
 	values[3] = PointerGetDatum(construct_md_array(elems, enulls, 1, dims, lbs,
 												   NUMERICOID, -1, false, TYPALIGN_INT));
-
-	values[0] = Int32GetDatum(n);
-	values[4] = rfm_mean(int64_to_numeric(rsum), p->count);
-	values[5] = rfm_mean(int64_to_numeric(fsum), p->count);
-	values[6] = rfm_mean(msum, p->count);
-	values[7] = Int64GetDatum(p->count);
+	values[0] = Int32GetDatum(b.n);
+	values[4] = b.mean[0];
+	values[5] = b.mean[1];
+	values[6] = b.mean[2];
+	values[7] = Int64GetDatum(b.population);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
@@ -666,14 +691,6 @@ rfm_th_array(Datum d, bool isnull, Oid elemtype, int n, const char *name,
 	memcpy(enulls, en, sizeof(bool) * ne);
 }
 
-/*
- * rfm_numeric_to_double: a numeric as double, for quick comparisons.
- */
-static double
-rfm_numeric_to_double(Datum num)
-{
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, num));
-}
 
 /*
  * rfm_th_get: the parsed thresholds of argument "argno", from the cache
@@ -693,6 +710,7 @@ rfm_th_get(FunctionCallInfo fcinfo, int argno)
 	Datum		elems[CRM_RFM_MAX_N];
 	bool		enulls[CRM_RFM_MAX_N];
 	int			k;
+	RfmBounds  *b;
 
 	if (c != NULL && c->rawlen == len && memcmp(c->raw, th, len) == 0)
 		return c;
@@ -705,6 +723,8 @@ rfm_th_get(FunctionCallInfo fcinfo, int argno)
 	c->raw = NULL;
 	c->rawlen = 0;
 	fcinfo->flinfo->fn_extra = c;
+	b = &c->b;
+	memset(b, 0, sizeof(RfmBounds));
 
 	tupdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th), HeapTupleHeaderGetTypMod(th));
 	if (tupdesc->natts != 8)
@@ -722,36 +742,36 @@ rfm_th_get(FunctionCallInfo fcinfo, int argno)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("RFM thresholds field \"n\" is NULL")));
-	c->n = DatumGetInt32(values[0]);
-	rfm_check_n(c->n);
+	b->n = DatumGetInt32(values[0]);
+	rfm_check_n(b->n);
 
-	rfm_th_array(values[1], nulls[1], INT4OID, c->n, "r_max", elems, enulls);
-	for (k = 0; k < c->n - 1; k++)
+	rfm_th_array(values[1], nulls[1], INT4OID, b->n, "r_max", elems, enulls);
+	for (k = 0; k < b->n - 1; k++)
 	{
-		c->r_ok[k] = !enulls[k];
-		c->r_max[k] = enulls[k] ? 0 : DatumGetInt32(elems[k]);
+		b->r_ok[k] = !enulls[k];
+		b->r_max[k] = enulls[k] ? 0 : DatumGetInt32(elems[k]);
 	}
-	rfm_th_array(values[2], nulls[2], INT4OID, c->n, "f_min", elems, enulls);
-	for (k = 0; k < c->n - 1; k++)
+	rfm_th_array(values[2], nulls[2], INT4OID, b->n, "f_min", elems, enulls);
+	for (k = 0; k < b->n - 1; k++)
 	{
-		c->f_ok[k] = !enulls[k];
-		c->f_min[k] = enulls[k] ? 0 : DatumGetInt32(elems[k]);
+		b->f_ok[k] = !enulls[k];
+		b->f_min[k] = enulls[k] ? 0 : DatumGetInt32(elems[k]);
 	}
-	rfm_th_array(values[3], nulls[3], NUMERICOID, c->n, "m_min", elems, enulls);
-	for (k = 0; k < c->n - 1; k++)
+	rfm_th_array(values[3], nulls[3], NUMERICOID, b->n, "m_min", elems, enulls);
+	for (k = 0; k < b->n - 1; k++)
 	{
-		c->m_ok[k] = !enulls[k];
+		b->m_ok[k] = !enulls[k];
 		if (enulls[k])
 			continue;
-		c->m_num[k] = PointerGetDatum(PG_DETOAST_DATUM_COPY(elems[k]));
-		c->m_fast[k] = CrmRfmNumericToScaled(c->m_num[k], &c->m_val[k], &c->m_scale[k]);
+		b->m_num[k] = PointerGetDatum(PG_DETOAST_DATUM_COPY(elems[k]));
+		b->m_fast[k] = CrmRfmNumericToScaled(b->m_num[k], &b->m_val[k], &b->m_scale[k]);
 	}
-	c->has_means = !nulls[4] && !nulls[5] && !nulls[6];
-	if (c->has_means)
+	b->has_means = !nulls[4] && !nulls[5] && !nulls[6];
+	if (b->has_means)
 		for (k = 0; k < 3; k++)
 		{
-			c->mean[k] = PointerGetDatum(PG_DETOAST_DATUM_COPY(values[4 + k]));
-			c->mean_d[k] = rfm_numeric_to_double(c->mean[k]);
+			b->mean[k] = PointerGetDatum(PG_DETOAST_DATUM_COPY(values[4 + k]));
+			b->mean_d[k] = rfm_numeric_to_double(b->mean[k]);
 		}
 	c->raw = palloc(len);
 	memcpy(c->raw, th, len);
@@ -776,30 +796,13 @@ rfm_cmp_scaled(int64 a, int as, int64 b, int bs)
 }
 
 /*
- * rfm_m_ge: monetary >= bound k.
+ * CrmRfmScoreOf: the score under bounds b: R = 1 + bounds with recency <=
+ * r_max, F = 1 + bounds with frequency >= f_min, M = 1 + bounds with
+ * monetary >= m_min (NULL bounds never count).  mon is a numeric datum.
  */
-static bool
-rfm_m_ge(RfmThCache *c, int k, Datum m, bool mfast, int64 mv, int ms)
+int16
+CrmRfmScoreOf(const RfmBounds *b, int32 rec, int32 freq, Datum mon)
 {
-	if (mfast && c->m_fast[k])
-		return rfm_cmp_scaled(mv, ms, c->m_val[k], c->m_scale[k]) >= 0;
-	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, m, c->m_num[k])) >= 0;
-}
-
-PG_FUNCTION_INFO_V1(crm_rfm_score_th);
-
-/*
- * crm_rfm_score_th(recency, frequency, monetary, thresholds): the score:
- * R = 1 + bounds with recency <= r_max, F = 1 + bounds with frequency >=
- * f_min, M = 1 + bounds with monetary >= m_min (NULL bounds never count).
- */
-Datum
-crm_rfm_score_th(PG_FUNCTION_ARGS)
-{
-	int32		rec = PG_GETARG_INT32(0);
-	int32		freq = PG_GETARG_INT32(1);
-	Datum		mon = PG_GETARG_DATUM(2);
-	RfmThCache *c = rfm_th_get(fcinfo, 3);
 	int64		mv;
 	int			ms;
 	bool		mfast;
@@ -811,16 +814,33 @@ crm_rfm_score_th(PG_FUNCTION_ARGS)
 	mfast = CrmRfmNumericToScaled(mon, &mv, &ms);
 	if (!mfast)
 		mon = PointerGetDatum(PG_DETOAST_DATUM(mon));
-	for (k = 0; k < c->n - 1; k++)
+	for (k = 0; k < b->n - 1; k++)
 	{
-		if (c->r_ok[k] && rec <= c->r_max[k])
+		if (b->r_ok[k] && rec <= b->r_max[k])
 			r++;
-		if (c->f_ok[k] && freq >= c->f_min[k])
+		if (b->f_ok[k] && freq >= b->f_min[k])
 			f++;
-		if (c->m_ok[k] && rfm_m_ge(c, k, mon, mfast, mv, ms))
+		if (b->m_ok[k] &&
+			((mfast && b->m_fast[k]) ?
+			 rfm_cmp_scaled(mv, ms, b->m_val[k], b->m_scale[k]) >= 0 :
+			 DatumGetInt32(DirectFunctionCall2(numeric_cmp, mon, b->m_num[k])) >= 0))
 			m++;
 	}
-	return Int16GetDatum(CrmRfmScorePack(r, f, m));
+	return CrmRfmScorePack(r, f, m);
+}
+
+PG_FUNCTION_INFO_V1(crm_rfm_score_th);
+
+/*
+ * crm_rfm_score_th(recency, frequency, monetary, thresholds): the score.
+ */
+Datum
+crm_rfm_score_th(PG_FUNCTION_ARGS)
+{
+	RfmThCache *c = rfm_th_get(fcinfo, 3);
+
+	return Int16GetDatum(CrmRfmScoreOf(&c->b, PG_GETARG_INT32(0), PG_GETARG_INT32(1),
+									   PG_GETARG_DATUM(2)));
 }
 
 /*
@@ -828,15 +848,15 @@ crm_rfm_score_th(PG_FUNCTION_ARGS)
  * comparison decides unless the two are within rounding distance.
  */
 static int
-rfm_vs_mean(RfmThCache *c, int k, Datum x, double xd)
+rfm_vs_mean(const RfmBounds *b, int k, Datum x, double xd)
 {
-	double		md = c->mean_d[k];
+	double		md = b->mean_d[k];
 
 	if (xd > md + 1e-9 * fabs(md) + 1e-12)
 		return 1;
 	if (xd < md - 1e-9 * fabs(md) - 1e-12)
 		return -1;
-	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, x, c->mean[k]));
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, x, b->mean[k]));
 }
 
 /*
@@ -844,39 +864,30 @@ rfm_vs_mean(RfmThCache *c, int k, Datum x, double xd)
  * when the double comparison cannot decide.
  */
 static int
-rfm_int_vs_mean(RfmThCache *c, int k, int32 x)
+rfm_int_vs_mean(const RfmBounds *b, int k, int32 x)
 {
-	double		md = c->mean_d[k];
+	double		md = b->mean_d[k];
 
 	if (x > md + 1e-9 * fabs(md) + 1e-12)
 		return 1;
 	if (x < md - 1e-9 * fabs(md) - 1e-12)
 		return -1;
-	return rfm_vs_mean(c, k, NumericGetDatum(int64_to_numeric(x)), x);
+	return rfm_vs_mean(b, k, NumericGetDatum(int64_to_numeric(x)), x);
 }
 
-PG_FUNCTION_INFO_V1(crm_rfm_class_th);
-
 /*
- * crm_rfm_class_th(recency, frequency, monetary, thresholds): the 8-class
- * scheme: recent = recency below its mean, F and M high = above their mean
- * (equal to the mean counts as not).
+ * CrmRfmClassIndexOf: the 8-class index under the means of b: recent =
+ * recency below its mean, F and M high = above their mean (equal to the
+ * mean counts as not).
  */
-Datum
-crm_rfm_class_th(PG_FUNCTION_ARGS)
+int
+CrmRfmClassIndexOf(const RfmBounds *b, int32 rec, int32 freq, Datum mon)
 {
-	int32		rec = PG_GETARG_INT32(0);
-	int32		freq = PG_GETARG_INT32(1);
-	Datum		mon = PG_GETARG_DATUM(2);
-	RfmThCache *c = rfm_th_get(fcinfo, 3);
 	int64		mv;
 	int			ms;
 	double		md;
-	bool		r_recent,
-				f_high,
-				m_high;
 
-	if (!c->has_means)
+	if (!b->has_means)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("RFM thresholds carry no population means"),
@@ -888,9 +899,23 @@ crm_rfm_class_th(PG_FUNCTION_ARGS)
 		mon = PointerGetDatum(PG_DETOAST_DATUM(mon));
 		md = rfm_numeric_to_double(mon);
 	}
-	r_recent = rfm_int_vs_mean(c, 0, rec) < 0;
-	f_high = rfm_int_vs_mean(c, 1, freq) > 0;
-	m_high = rfm_vs_mean(c, 2, mon, md) > 0;
+	return CrmRfmClassIndex(rfm_int_vs_mean(b, 0, rec) < 0,
+							rfm_int_vs_mean(b, 1, freq) > 0,
+							rfm_vs_mean(b, 2, mon, md) > 0);
+}
+
+PG_FUNCTION_INFO_V1(crm_rfm_class_th);
+
+/*
+ * crm_rfm_class_th(recency, frequency, monetary, thresholds): the 8-class
+ * scheme under the thresholds' population means.
+ */
+Datum
+crm_rfm_class_th(PG_FUNCTION_ARGS)
+{
+	RfmThCache *c = rfm_th_get(fcinfo, 3);
+
 	return CrmRfmEnumValue(fcinfo, &c->enum_cache, CRM_RFM_SCHEME_CLASS,
-						   CrmRfmClassIndex(r_recent, f_high, m_high));
+						   CrmRfmClassIndexOf(&c->b, PG_GETARG_INT32(0), PG_GETARG_INT32(1),
+											  PG_GETARG_DATUM(2)));
 }

@@ -37,14 +37,55 @@
 
 #include "rfm/rfm.h"
 
-/* Per-statement resolution of the trigger arguments (fn_extra). */
+/* Resolution of the trigger arguments, per statement (fn_extra). */
 typedef struct RfmCaptureCache
 {
 	Oid			tgoid;			/* trigger resolved */
 	Oid			relid;			/* orders table (or partition) */
 	Oid			logid;			/* delta log, InvalidOid when unusable */
 	AttrNumber	att[3];			/* customer, time, amount in orders */
+	uint64		gen;			/* capture_gen when resolved */
 } RfmCaptureCache;
+
+/*
+ * Successful resolutions are also kept for the backend's life, so that a
+ * one-row INSERT does not look the log up again: any relcache invalidation
+ * (DDL on the orders table, its log, their triggers or owners) bumps
+ * capture_gen and makes every entry stale.  Failures are never kept: they
+ * warn once per statement.
+ */
+#define RFM_CAPTURE_SLOTS 16
+static RfmCaptureCache capture_cache[RFM_CAPTURE_SLOTS];
+static int	capture_next = 0;
+static uint64 capture_gen = 1;
+
+/*
+ * CrmRfmRelcacheCallback: a relation changed somewhere: forget every
+ * resolved capture trigger.  Registered by CrmRfmInit.
+ */
+void
+CrmRfmRelcacheCallback(Datum arg, Oid relid)
+{
+	capture_gen++;
+}
+
+/*
+ * rfm_capture_lookup: the backend-level resolution of a trigger, if fresh.
+ */
+static bool
+rfm_capture_lookup(Oid tgoid, Oid relid, RfmCaptureCache *out)
+{
+	int			i;
+
+	for (i = 0; i < RFM_CAPTURE_SLOTS; i++)
+		if (capture_cache[i].gen == capture_gen && capture_cache[i].tgoid == tgoid &&
+			capture_cache[i].relid == relid)
+		{
+			*out = capture_cache[i];
+			return true;
+		}
+	return false;
+}
 
 /*
  * rfm_capture_resolve: find the log table and the three columns; on any
@@ -204,8 +245,20 @@ crm_rfm_capture(PG_FUNCTION_ARGS)
 		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RfmCaptureCache));
 		fcinfo->flinfo->fn_extra = c;
 	}
-	if (c->tgoid != td->tg_trigger->tgoid || c->relid != RelationGetRelid(td->tg_relation))
-		rfm_capture_resolve(td, c);
+	if (c->gen != capture_gen || c->tgoid != td->tg_trigger->tgoid ||
+		c->relid != RelationGetRelid(td->tg_relation))
+	{
+		if (!rfm_capture_lookup(td->tg_trigger->tgoid, RelationGetRelid(td->tg_relation), c))
+		{
+			rfm_capture_resolve(td, c);
+			c->gen = capture_gen;
+			if (OidIsValid(c->logid))
+			{
+				capture_cache[capture_next] = *c;
+				capture_next = (capture_next + 1) % RFM_CAPTURE_SLOTS;
+			}
+		}
+	}
 	if (!OidIsValid(c->logid))
 		return PointerGetDatum(NULL);
 

@@ -283,21 +283,50 @@ parse_expression(AudParser *ps, const char *expr)
 }
 
 /*
- * needs_all: whether the expression negates anything.
+ * needs_all: whether evaluating the expression needs the set of all
+ * customers: for a negation, except one inside an AND chain that also has a
+ * positive operand (eval_node turns it into and-not).  'a & b & !c' never
+ * reads crm.audience_all.
  */
 static bool
 needs_all(AudNode *n)
 {
 	ListCell   *lc;
+	bool		has_positive = false;
 
-	if (n->kind == AUD_NOT)
-		return true;
-	foreach(lc, n->args)
+	switch (n->kind)
 	{
-		if (needs_all((AudNode *) lfirst(lc)))
+		case AUD_TAG:
+			return false;
+		case AUD_NOT:
 			return true;
+		case AUD_AND:
+			foreach(lc, n->args)
+			{
+				AudNode    *a = (AudNode *) lfirst(lc);
+
+				if (a->kind == AUD_NOT)
+				{
+					if (needs_all((AudNode *) linitial(a->args)))
+						return true;
+				}
+				else
+				{
+					has_positive = true;
+					if (needs_all(a))
+						return true;
+				}
+			}
+			return !has_positive;
+		case AUD_OR:
+			foreach(lc, n->args)
+			{
+				if (needs_all((AudNode *) lfirst(lc)))
+					return true;
+			}
+			return false;
 	}
-	return false;
+	return true;
 }
 
 /*

@@ -81,7 +81,8 @@ def main():
     out.append("const CrmNickEntry crm_nick_entries[] = {")
     for n in sorted(names, key=lambda s: s.encode()):
         g = sorted(names[n])
-        out.append(f"\t{{{c_str(n)}, {len(groups)}, {len(g)}}},")
+        own = canon.get(n, -1)
+        out.append(f"\t{{{c_str(n)}, {len(groups)}, {len(g)}, {own}}},")
         groups.extend(g)
     out.append("};\n")
     out.append(f"const int\tcrm_nick_nentries = {len(names)};\n")

@@ -1,0 +1,9 @@
+-- names: the same answers before and after dump and restore, through the
+-- GIN index as well as without it.
+SELECT id, name, name_key, crm.name_phonetic(name), crm.name_pinyin(name) FROM names_dump.people ORDER BY id;
+SELECT * FROM names_dump.similar_pairs ORDER BY a, b;
+SET enable_seqscan = off;
+SELECT id FROM names_dump.people WHERE name OPERATOR(crm.%%) 'Zhang San' ORDER BY name OPERATOR(crm.<->) 'Zhang San', id;
+SELECT id FROM names_dump.people WHERE crm.name_phonetic(name) = crm.name_phonetic('Robert Smyth') ORDER BY id;
+RESET enable_seqscan;
+SELECT indexrelid::regclass, indisvalid FROM pg_index WHERE indrelid = 'names_dump.people'::regclass ORDER BY indexrelid::regclass::text;
