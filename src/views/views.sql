@@ -509,7 +509,8 @@ BEGIN
 	IF isrc IS NOT NULL THEN
 		UPDATE crm.source SET identity_source = isrc WHERE source_id = sid;
 	ELSE
-	UPDATE crm.source SET identity_source = relation::text, identity_owned = true WHERE source_id = sid;
+	UPDATE crm.source SET identity_source = register_customers.relation::text, identity_owned = true
+	 WHERE source_id = sid;
 	PERFORM crm.identity_register(relation::text, relation, key::name,
 		jsonb_strip_nulls(jsonb_build_object(
 			'full_name', nullif(cols->>'name', ''), 'phone', nullif(cols->>'phone', ''),
@@ -1081,6 +1082,10 @@ BEGIN
 	IF 'identity' = ANY (todo) THEN
 		t0 := clock_timestamp();
 		BEGIN
+			-- fresh statistics first: registration and the changes step may
+			-- just have written these tables, and the planner must see it
+			ANALYZE crm.identity_record;
+			ANALYZE crm.record;
 			SELECT * INTO lk FROM crm.identity_link();
 			-- golden ids of the registered customers tables
 			WITH g AS (
@@ -1095,6 +1100,9 @@ BEGIN
 			 WHERE NOT EXISTS (SELECT 1 FROM crm.identity_record i JOIN crm.source s ON s.identity_source = i.source
 								WHERE s.source_id = m.source_id AND i.source_key = m.source_key
 								  AND i.golden_id IS NOT NULL);
+			-- the planner must see what this transaction just wrote
+			ANALYZE crm.golden_map;
+			ANALYZE crm.identity_record;
 			DELETE FROM crm.duplicate_pair;
 			INSERT INTO crm.duplicate_pair (record_a, record_b, probability, weight)
 			SELECT least(ra.record_id, rb.record_id), greatest(ra.record_id, rb.record_id),
@@ -1124,7 +1132,11 @@ BEGIN
 		-- the profile is rebuilt: one row per golden customer, contact
 		-- data from the identity golden record
 		DELETE FROM crm.profile;
+		-- golden ids may just have changed in this transaction: the planner
+		-- must see them (a plan made for all-NULL golden ids takes minutes)
+		ANALYZE crm.golden_map;
 		BEGIN
+			ANALYZE crm.identity_record;
 			INSERT INTO crm.profile (golden_id, full_name, phone, email, birth_date, city, as_of, refreshed_at)
 			SELECT g.golden_id, ig.full_name, ig.phone, ig.email, ig.birth_date, ig.city, asof, now()
 			  FROM (SELECT DISTINCT golden_id FROM crm.golden_map) g
@@ -1133,8 +1145,10 @@ BEGIN
 			INSERT INTO crm.profile (golden_id, as_of, refreshed_at)
 			SELECT DISTINCT golden_id, asof, now() FROM crm.golden_map;
 		END;
+		ANALYZE crm.profile;
+		ANALYZE crm.order_fact;
 		BEGIN
-			WITH st AS (
+			WITH st AS MATERIALIZED (
 				SELECT g.golden_id, crm.rfm_agg(f.ordered_at, f.amount, asof) AS st
 				  FROM crm.order_fact f
 				  JOIN crm.golden_map g ON g.source_id = f.customer_source AND g.source_key = f.customer_key
@@ -1142,7 +1156,7 @@ BEGIN
 			th AS (
 				SELECT crm.rfm_thresholds_agg((st).recency_days, (st).frequency, (st).monetary) AS t
 				  FROM st WHERE (st).frequency > 0),
-			x AS (
+			x AS MATERIALIZED (
 				SELECT st.golden_id, st.st, th.t, crm.rfm_score(st.st, th.t) AS sc
 				  FROM st CROSS JOIN th WHERE (st.st).frequency > 0)
 			UPDATE crm.profile p
