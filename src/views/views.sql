@@ -633,7 +633,16 @@ BEGIN
 	PERFORM crm.apply_changes();
 	IF s.kind = 'customers' THEN
 		IF s.identity_owned AND to_regproc('crm.identity_unregister') IS NOT NULL THEN
-			PERFORM crm.identity_unregister(s.identity_source);
+			IF EXISTS (SELECT 1 FROM pg_class WHERE oid = s.relation) THEN
+				PERFORM crm.identity_unregister(s.identity_source);
+			ELSE
+				-- the table is gone (DROP TABLE): crm.identity_unregister would
+				-- try to drop a trigger on it, so remove its records one by one
+				-- (logged by identity) and then the source
+				PERFORM crm.identity_remove(s.identity_source, r.source_key)
+				   FROM crm.record r WHERE r.source_id = sid;
+				DELETE FROM crm.identity_source i WHERE i.source = s.identity_source;
+			END IF;
 		END IF;
 		DELETE FROM crm.record WHERE source_id = sid;
 		DELETE FROM crm.record_delta WHERE source_id = sid;
@@ -1365,7 +1374,13 @@ BEGIN
 			ON o.classid = 'pg_class'::regclass AND o.objid = s.relation AND o.objsubid = 0
 		 ORDER BY (s.kind = 'customers'), s.source_id
 	LOOP
-		PERFORM crm.views_forget(sid);
+		-- never fail the application's DROP for a CRM reason
+		BEGIN
+			PERFORM crm.views_forget(sid);
+		EXCEPTION WHEN OTHERS THEN
+			RAISE WARNING 'crm_profile: could not unregister dropped source %: %', sid, SQLERRM
+				USING HINT = 'Run crm.unregister on the remaining registrations or report the problem.';
+		END;
 	END LOOP;
 	IF sid IS NOT NULL THEN
 		PERFORM crm.apply_changes();
