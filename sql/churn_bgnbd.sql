@@ -99,8 +99,18 @@ SELECT crm.bgnbd_fit(x, t_x, "T") FROM (VALUES (1::float8, 'NaN'::float8, 5::flo
 SELECT crm.bgnbd_fit(x, t_x, "T") FROM (VALUES (1::float8, 2::float8, 'Infinity'::float8)) v(x, t_x, "T");
 SELECT crm.bgnbd_fit(0, 0, "T") FROM churn_test.cdnow;
 SELECT crm.bgnbd_p_alive(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), 2, 40, 38.86);
-SELECT crm.bgnbd_p_alive(crm.bgnbd_model(0, 4.414, 0.793, 2.426), 2, 30, 38.86);
-SELECT crm.bgnbd_p_alive(crm.bgnbd_model('NaN', 4.414, 0.793, 2.426), 2, 30, 38.86);
+SELECT crm.bgnbd_p_alive(ROW(0, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd_model, 2, 30, 38.86);
+SELECT crm.bgnbd_p_alive(ROW('NaN', 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd_model, 2, 30, 38.86);
+-- the constructor rejects what every consumer would reject (QA C4)
+SELECT crm.bgnbd_model(0, 1, 1, 1);
+SELECT crm.bgnbd_model(-1, 1, 1, 1);
+SELECT crm.bgnbd_model('NaN', 1, 1, 1);
+SELECT crm.bgnbd_model('Infinity', 1, 1, 1);
+SELECT crm.bgnbd_model(1, 0, 1, 1);
+SELECT crm.bgnbd_model(1, 1, '-Infinity', 1);
+SELECT crm.bgnbd_model(1, 1, 1, 'NaN');
+SELECT crm.bgnbd_model(0.243, 4.414, 0.793, 2.426) AS published_model;
+SELECT crm.bgnbd_model(NULL, 1, 1, 1) IS NULL AS constructor_strict;
 SELECT crm.bgnbd_p_alive(ROW(NULL, 1, 1, 1, NULL, NULL, NULL, NULL)::crm.bgnbd_model, 2, 30, 38.86);
 SELECT crm.bgnbd_expected_purchases(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), -1);
 SELECT crm.bgnbd_probability(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), -1, 2);

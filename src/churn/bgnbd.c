@@ -282,6 +282,21 @@ CrmBgnbdModelParams(FunctionCallInfo fcinfo, int argno, double *p)
 	CrmModelParams(fcinfo, argno, 4, names, p);
 }
 
+PG_FUNCTION_INFO_V1(crm_bgnbd_model);
+
+/*
+ * crm_bgnbd_model: a crm.bgnbd_model from known r, alpha, a, b, each a
+ * positive finite number (22023 otherwise, rather than a model that every
+ * scoring function would reject later).
+ */
+Datum
+crm_bgnbd_model(PG_FUNCTION_ARGS)
+{
+	static const char *const names[] = {"r", "alpha", "a", "b"};
+
+	PG_RETURN_DATUM(CrmModelFromParams(fcinfo, 4, names));
+}
+
 PG_FUNCTION_INFO_V1(crm_bgnbd_fit_sfunc);
 
 /*

@@ -70,6 +70,9 @@ extern bool CrmSummaryFields(FunctionCallInfo fcinfo, int argno, double *x,
 extern TupleDesc CrmResultTupleDesc(FunctionCallInfo fcinfo);
 extern double CrmModelField(HeapTupleHeader model, int attno, const char *name,
 							bool positive);
+extern void CrmCheckModelParam(double v, const char *name);
+extern Datum CrmModelFromParams(FunctionCallInfo fcinfo, int nparams,
+								const char *const *names);
 extern void CrmModelParams(FunctionCallInfo fcinfo, int argno, int nparams,
 						   const char *const *names, double *out);
 

@@ -274,6 +274,20 @@ crm_gammagamma_fit_final(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
+PG_FUNCTION_INFO_V1(crm_gammagamma_model);
+
+/*
+ * crm_gammagamma_model: a crm.gammagamma_model from known p, q, gamma, each
+ * a positive finite number (22023 otherwise).
+ */
+Datum
+crm_gammagamma_model(PG_FUNCTION_ARGS)
+{
+	static const char *const names[] = {"p", "q", "gamma"};
+
+	PG_RETURN_DATUM(CrmModelFromParams(fcinfo, 3, names));
+}
+
 /*
  * gg_model_params: p, q, gamma of the crm.gammagamma_model in argument
  * argno (cached per call site).
