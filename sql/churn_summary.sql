@@ -119,6 +119,25 @@ SELECT w.* FROM crm.churn_warnings(
 SELECT w.* FROM crm.churn_warnings(
   ROW('2023-12-01', '2023-12-01', 1, 0, 4, 0, 50, 1, 50, 0, 0, 0, 13, 0, 0, 7)::crm.purchase_summary, 0.5) w;
 SELECT crm.churn_warnings(NULL, 0.5) IS NULL AS null_summary;
+-- p_alive must be a probability, and the summary one crm.purchase_summary
+-- could produce (QA C5); P(alive) 0 and 1 are accepted
+SELECT crm.churn_warnings(crm.purchase_summary('2023-01-01', 10, '2024-01-01', '7 days', '90 days'), -1);
+SELECT crm.churn_warnings(crm.purchase_summary('2023-01-01', 10, '2024-01-01', '7 days', '90 days'), 2);
+SELECT crm.churn_warnings(crm.purchase_summary('2023-01-01', 10, '2024-01-01', '7 days', '90 days'), 'NaN');
+SELECT 0 AS p_alive, (w).* FROM (SELECT crm.churn_warnings(crm.purchase_summary('2023-01-01', 10, '2024-01-01', '7 days', '90 days'), 0) AS w) q;
+SELECT 1 AS p_alive, (w).* FROM (SELECT crm.churn_warnings(crm.purchase_summary('2023-01-01', 10, '2024-01-01', '7 days', '90 days'), 1) AS w) q;
+SELECT crm.churn_warnings(ROW('2023-01-01','2023-01-01',-5,-1,-1,'NaN','NaN',-1,'NaN',-1,'NaN','NaN','NaN',-1,'NaN','NaN')::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, 48, 52, 50, 600, 0, 0, -9, 500, 39, 13, 0, 0, 7)::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, 48, 52, 50, 600, 0, 0, 9, 500, 39, 13, -1, 0, 7)::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, -48, 52, 50, 600, 0, 0, 9, 500, 39, 13, 0, 0, 7)::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, 48, 'Infinity', 50, 600, 0, 0, 9, 500, 39, 13, 0, 0, 7)::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, 48, 52, 50, 600, 0, 0, 9, 500, 'NaN', 13, 0, 0, 7)::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, 48, 52, 50, 600, 0, 0, 9, 500, 39, 13, 0, 0, 0)::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, 48, 52, 'NaN', 600, 0, 0, 9, 500, 39, 13, 0, 0, 7)::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, 48, 52, 50, 600, 0, '-Infinity', 9, 500, 39, 13, 0, 0, 7)::crm.purchase_summary, 0.5);
+-- refunds can make spends negative: accepted
+SELECT w.* FROM crm.churn_warnings(
+  ROW('2023-01-01', '2023-12-01', 10, 48, 52, -5, -50, 0, -10, 9, 500, 39, 13, 0, -1, 7)::crm.purchase_summary, 0.5) w;
 -- the business's own rules replace the defaults
 INSERT INTO crm.churn_rules VALUES
   ('quiet', 'overdue', 1.5, 'low', true, 'a little overdue'),
