@@ -45,6 +45,14 @@ SELECT (crm.bgnbd_fit(s)).customers
   FROM (SELECT s FROM churn_test.summary
         UNION ALL SELECT NULL::crm.purchase_summary
         UNION ALL SELECT ROW(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 2, 10, 7)::crm.purchase_summary) q;
+-- the summaries of one fit must share a time unit (t_x and T are in it),
+-- and it must be a positive number (QA C6)
+SELECT crm.bgnbd_fit(s) FROM (VALUES (ROW('2023-01-01','2023-01-01',5,10,20,10,10,1,1,1,1,1,1,0,0,7)::crm.purchase_summary),
+                                     (ROW('2023-01-01','2023-01-01',5,10,20,10,10,1,1,1,1,1,1,0,0,1)::crm.purchase_summary)) v(s);
+SELECT crm.bgnbd_fit(ROW('2023-01-01','2023-01-01',5,10,20,10,10,1,1,1,1,1,1,0,0,'NaN')::crm.purchase_summary) FROM generate_series(1,3);
+SELECT crm.bgnbd_fit(ROW('2023-01-01','2023-01-01',5,10,20,10,10,1,1,1,1,1,1,0,0,-7)::crm.purchase_summary) FROM generate_series(1,3);
+SELECT crm.bgnbd_fit(ROW('2023-01-01','2023-01-01',5,10,20,10,10,1,1,1,1,1,1,0,0,NULL)::crm.purchase_summary) FROM generate_series(1,3);
+SELECT crm.gammagamma_fit(ROW('2023-01-01','2023-01-01',5,10,20,10,10,1,1,1,1,1,1,0,0,0)::crm.purchase_summary) FROM generate_series(1,3);
 -- In days, the same customers (t_x and T are 7 times larger).
 SELECT (s).x, (s).t_x, (s)."T", (s).time_unit_days
   FROM (SELECT crm.purchase_summary(ordered_at, amount, '1997-09-30', '1 day', '90 days') AS s
@@ -88,6 +96,16 @@ SELECT crm.purchase_summary(d, 1, '2024-01-31', '0 days', '10 days') FROM (VALUE
 SELECT crm.purchase_summary(d, 1, c, '1 day', '10 days')
   FROM (VALUES ('2024-01-01'::date, '2024-01-31'::date), ('2024-01-02', '2024-02-01')) v(d, c);
 SELECT crm.purchase_summary(d, 'NaN', '2024-01-31', '1 day', '10 days') FROM (VALUES ('2024-01-01'::date)) v(d);
+-- the time unit and the recent window must not change between rows (QA C6);
+-- equal lengths written differently are the same unit
+SELECT crm.purchase_summary(d, a, '2024-01-01', u, '90 days')
+  FROM (VALUES ('2023-01-01'::date, 1::float8, '7 days'::interval), ('2023-02-01', 2, '1 day')) v(d, a, u);
+SELECT crm.purchase_summary(d, a, '2024-01-01', '1 day', w)
+  FROM (VALUES ('2023-01-01'::date, 1::float8, '90 days'::interval), ('2023-02-01', 2, '30 days')) v(d, a, w);
+SELECT (s).x, (s).time_unit_days, (s).recent_window
+  FROM (SELECT crm.purchase_summary(d, a, '2024-01-01', u, '13 weeks') AS s
+          FROM (VALUES ('2023-01-01'::date, 1::float8, '7 days'::interval), ('2023-02-01', 2, '1 week')) v(d, a, u)) q;
+SELECT crm.purchase_summary(d, 1, '2024-01-31', '-1 day', '10 days') FROM (VALUES ('2024-01-01'::date)) v(d);
 SELECT crm.purchase_summary(d, 1, '2024-01-31', '1 day', '10 days') FROM (VALUES ('infinity'::date)) v(d);
 
 -- Calibration/holdout: fit on weeks 1-39, predict weeks 40-78 per customer

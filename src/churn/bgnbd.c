@@ -334,6 +334,7 @@ PG_FUNCTION_INFO_V1(crm_bgnbd_fit_summary_sfunc);
 /*
  * crm_bgnbd_fit_summary_sfunc: count one crm.purchase_summary; customers
  * without calibration purchases (NULL fields) and NULL rows are skipped.
+ * Every summary must have the same time unit (t_x and T are in it).
  */
 Datum
 crm_bgnbd_fit_summary_sfunc(PG_FUNCTION_ARGS)
@@ -341,16 +342,18 @@ crm_bgnbd_fit_summary_sfunc(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt;
 	CrmChurnGroups *g;
 	double		key[3],
-				m;
+				m,
+				unit;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "crm_bgnbd_fit_summary_sfunc called in non-aggregate context");
 	g = PG_ARGISNULL(0) ? NULL : (CrmChurnGroups *) PG_GETARG_POINTER(0);
-	if (!PG_ARGISNULL(1) && CrmSummaryFields(fcinfo, 1, &key[0], &key[1], &key[2], &m))
+	if (!PG_ARGISNULL(1) && CrmSummaryFields(fcinfo, 1, &key[0], &key[1], &key[2], &m, &unit))
 	{
 		CrmBgnbdCheckHistory(key[0], key[1], key[2]);
 		if (g == NULL)
 			g = CrmChurnGroupsCreate(aggcxt);
+		CrmChurnGroupsSetUnit(g, unit);
 		CrmChurnGroupsAdd(g, key, 1);
 	}
 	if (g == NULL)

@@ -164,12 +164,13 @@ crm_gammagamma_fit_summary_sfunc(PG_FUNCTION_ARGS)
 	CrmChurnGroups *g;
 	double		key[3],
 				tx,
-				T;
+				T,
+				unit;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "crm_gammagamma_fit_summary_sfunc called in non-aggregate context");
 	g = PG_ARGISNULL(0) ? NULL : (CrmChurnGroups *) PG_GETARG_POINTER(0);
-	if (!PG_ARGISNULL(1) && CrmSummaryFields(fcinfo, 1, &key[0], &tx, &T, &key[1]))
+	if (!PG_ARGISNULL(1) && CrmSummaryFields(fcinfo, 1, &key[0], &tx, &T, &key[1], &unit))
 	{
 		key[2] = 0.0;
 		gg_check(key[0], key[1]);
