@@ -118,6 +118,10 @@ SELECT crm.bgnbd_probability(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), -1, 2)
 SELECT crm.bgnbd_conditional_purchases(crm.bgnbd_model(1, 1, 1e300, 1), 0, 0, 10, 10);
 SELECT crm.bgnbd_expected_purchases(crm.bgnbd_model(1e300, 1, 1, 1), 10);
 SELECT crm.bgnbd_probability(crm.bgnbd_model(1, 1e300, 1, 1), 0, 1e-300) AS p_no_purchase;
+-- a million purchases in 38 weeks, a horizon of a million weeks: finite and
+-- exact (mpmath at 50 digits: 33996581.4682) (QA C3)
+SELECT v > 0 AND v < 'Infinity' AS finite_forecast, round(v::numeric) AS expected
+  FROM crm.bgnbd_conditional_purchases(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), 1e6, 38, 38, 1e6) v;
 
 -- A fit that cannot converge in the allowed iterations is returned with
 -- converged = false and a WARNING.

@@ -96,6 +96,14 @@ SELECT crm.purchase_summary(d, 1, '2024-01-31', '0 days', '10 days') FROM (VALUE
 SELECT crm.purchase_summary(d, 1, c, '1 day', '10 days')
   FROM (VALUES ('2024-01-01'::date, '2024-01-31'::date), ('2024-01-02', '2024-02-01')) v(d, c);
 SELECT crm.purchase_summary(d, 'NaN', '2024-01-31', '1 day', '10 days') FROM (VALUES ('2024-01-01'::date)) v(d);
+-- amounts whose sums overflow float8: 22003, never Infinity (QA C3)
+SELECT crm.purchase_summary(d, 1e308, '2024-01-01', '7 days', '90 days')
+  FROM (VALUES ('2023-01-01'::date), ('2023-02-01'), ('2023-03-01')) v(d);
+SELECT crm.purchase_summary(d, -1e308, '2023-01-15', '7 days', '90 days')
+  FROM (VALUES ('2023-01-01'::date), ('2023-02-01'), ('2023-03-01')) v(d);
+SELECT (s).total_spend, (s).mean_spend
+  FROM (SELECT crm.purchase_summary(d, 1e307, '2024-01-01', '7 days', '90 days') AS s
+          FROM (VALUES ('2023-01-01'::date), ('2023-02-01'), ('2023-03-01')) v(d)) q;
 -- the time unit and the recent window must not change between rows (QA C6);
 -- equal lengths written differently are the same unit
 SELECT crm.purchase_summary(d, a, '2024-01-01', u, '90 days')

@@ -485,6 +485,14 @@ crm_purchase_summary_final(PG_FUNCTION_ARGS)
 	}
 	pfree(d);
 
+	/* each amount is finite, but a customer's sums can still overflow */
+	if (!isfinite(total) || !isfinite(repeat_spend) || !isfinite(recent_spend) ||
+		!isfinite(earlier_spend) || !isfinite(holdout_spend))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("spend of a customer is out of range"),
+				 errdetail("The customer's order amounts add up to more than float8 can hold.")));
+
 	tupdesc = CrmResultTupleDesc(fcinfo);
 	if (ndays > 0)
 	{
