@@ -191,5 +191,7 @@ SELECT count(*) AS customers,
                         gammagamma => crm.gammagamma_model(6.25, 3.74, 15.44));
 SELECT * FROM crm.churn_scores('churn_test.orders', as_of => NULL);
 SELECT * FROM crm.churn_scores('churn_test.orders', customer_column => 'no_such_column');
+-- the horizon is checked as the user wrote it, in months
+SELECT * FROM crm.churn_scores('churn_test.orders', as_of => '1997-09-30', horizon_months => -1);
 
 DROP SCHEMA churn_test CASCADE;

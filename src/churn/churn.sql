@@ -340,6 +340,10 @@ BEGIN
   IF unit_days <= 0 THEN
     RAISE EXCEPTION 'time_unit must be a positive interval' USING ERRCODE = '22023';
   END IF;
+  IF horizon_months < 0 OR horizon_months > 10000 THEN
+    RAISE EXCEPTION 'horizon_months "%" is out of range', horizon_months
+      USING ERRCODE = '22003', DETAIL = 'The horizon must be between 0 and 10000 months.';
+  END IF;
   PERFORM crm.churn_check_columns(orders, customer_column, time_column, amount_column);
   RETURN QUERY EXECUTE format($q$
     WITH s AS MATERIALIZED (
