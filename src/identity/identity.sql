@@ -847,6 +847,9 @@ BEGIN
   SELECT (SELECT count(*) FROM keep), (SELECT count(*) FROM logged), (SELECT count(*) FROM updated)
     INTO nclus, nchg, nupd;
   RAISE DEBUG 'identity_link: golden ids %', clock_timestamp() - t0;
+  -- fresh statistics: before the first link every golden_id was NULL, and
+  -- plans over crm.identity_golden built on that estimate run for minutes
+  ANALYZE crm.identity_record;
 
   RETURN QUERY SELECT nrec, npairs, nmatch, nclus, nchg, fit.iterations, fit.lambda,
                       extract(epoch FROM clock_timestamp() - t0)::float8;
