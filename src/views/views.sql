@@ -509,7 +509,8 @@ BEGIN
 	IF isrc IS NOT NULL THEN
 		UPDATE crm.source SET identity_source = isrc WHERE source_id = sid;
 	ELSE
-	UPDATE crm.source SET identity_source = relation::text, identity_owned = true WHERE source_id = sid;
+	UPDATE crm.source SET identity_source = register_customers.relation::text, identity_owned = true
+	 WHERE source_id = sid;
 	PERFORM crm.identity_register(relation::text, relation, key::name,
 		jsonb_strip_nulls(jsonb_build_object(
 			'full_name', nullif(cols->>'name', ''), 'phone', nullif(cols->>'phone', ''),
@@ -632,7 +633,16 @@ BEGIN
 	PERFORM crm.apply_changes();
 	IF s.kind = 'customers' THEN
 		IF s.identity_owned AND to_regproc('crm.identity_unregister') IS NOT NULL THEN
-			PERFORM crm.identity_unregister(s.identity_source);
+			IF EXISTS (SELECT 1 FROM pg_class WHERE oid = s.relation) THEN
+				PERFORM crm.identity_unregister(s.identity_source);
+			ELSE
+				-- the table is gone (DROP TABLE): crm.identity_unregister would
+				-- try to drop a trigger on it, so remove its records one by one
+				-- (logged by identity) and then the source
+				PERFORM crm.identity_remove(s.identity_source, r.source_key)
+				   FROM crm.record r WHERE r.source_id = sid;
+				DELETE FROM crm.identity_source i WHERE i.source = s.identity_source;
+			END IF;
 		END IF;
 		DELETE FROM crm.record WHERE source_id = sid;
 		DELETE FROM crm.record_delta WHERE source_id = sid;
@@ -1057,7 +1067,6 @@ DECLARE
 	t0 timestamptz;
 	n bigint;
 	d text;
-	th record;
 	lk record;
 	bad text;
 BEGIN
@@ -1082,6 +1091,10 @@ BEGIN
 	IF 'identity' = ANY (todo) THEN
 		t0 := clock_timestamp();
 		BEGIN
+			-- fresh statistics first: registration and the changes step may
+			-- just have written these tables, and the planner must see it
+			ANALYZE crm.identity_record;
+			ANALYZE crm.record;
 			SELECT * INTO lk FROM crm.identity_link();
 			-- golden ids of the registered customers tables
 			WITH g AS (
@@ -1096,6 +1109,9 @@ BEGIN
 			 WHERE NOT EXISTS (SELECT 1 FROM crm.identity_record i JOIN crm.source s ON s.identity_source = i.source
 								WHERE s.source_id = m.source_id AND i.source_key = m.source_key
 								  AND i.golden_id IS NOT NULL);
+			-- the planner must see what this transaction just wrote
+			ANALYZE crm.golden_map;
+			ANALYZE crm.identity_record;
 			DELETE FROM crm.duplicate_pair;
 			INSERT INTO crm.duplicate_pair (record_a, record_b, probability, weight)
 			SELECT least(ra.record_id, rb.record_id), greatest(ra.record_id, rb.record_id),
@@ -1125,7 +1141,11 @@ BEGIN
 		-- the profile is rebuilt: one row per golden customer, contact
 		-- data from the identity golden record
 		DELETE FROM crm.profile;
+		-- golden ids may just have changed in this transaction: the planner
+		-- must see them (a plan made for all-NULL golden ids takes minutes)
+		ANALYZE crm.golden_map;
 		BEGIN
+			ANALYZE crm.identity_record;
 			INSERT INTO crm.profile (golden_id, full_name, phone, email, birth_date, city, as_of, refreshed_at)
 			SELECT g.golden_id, ig.full_name, ig.phone, ig.email, ig.birth_date, ig.city, asof, now()
 			  FROM (SELECT DISTINCT golden_id FROM crm.golden_map) g
@@ -1134,24 +1154,29 @@ BEGIN
 			INSERT INTO crm.profile (golden_id, as_of, refreshed_at)
 			SELECT DISTINCT golden_id, asof, now() FROM crm.golden_map;
 		END;
+		ANALYZE crm.profile;
+		ANALYZE crm.order_fact;
 		BEGIN
-			CREATE TEMP TABLE crm_views_rfm ON COMMIT DROP AS
-			SELECT g.golden_id, crm.rfm_agg(f.ordered_at, f.amount, asof) AS st
-			  FROM crm.order_fact f
-			  JOIN crm.golden_map g ON g.source_id = f.customer_source AND g.source_key = f.customer_key
-			 GROUP BY g.golden_id;
-			SELECT crm.rfm_thresholds_agg((st).recency_days, (st).frequency, (st).monetary) AS t
-			  INTO th FROM crm_views_rfm WHERE (st).frequency > 0;
+			WITH st AS MATERIALIZED (
+				SELECT g.golden_id, crm.rfm_agg(f.ordered_at, f.amount, asof) AS st
+				  FROM crm.order_fact f
+				  JOIN crm.golden_map g ON g.source_id = f.customer_source AND g.source_key = f.customer_key
+				 GROUP BY g.golden_id),
+			th AS (
+				SELECT crm.rfm_thresholds_agg((st).recency_days, (st).frequency, (st).monetary) AS t
+				  FROM st WHERE (st).frequency > 0),
+			x AS MATERIALIZED (
+				SELECT st.golden_id, st.st, th.t, crm.rfm_score(st.st, th.t) AS sc
+				  FROM st CROSS JOIN th WHERE (st.st).frequency > 0)
 			UPDATE crm.profile p
 			   SET recency_days = (x.st).recency_days, frequency = (x.st).frequency,
 				   monetary = (x.st).monetary, avg_monetary = (x.st).avg_monetary,
 				   tenure_days = (x.st).tenure_days, rfm = x.sc::text,
 				   segment = crm.rfm_label(crm.rfm_segment(x.sc), 'en'),
 				   segment_zh = crm.rfm_label(crm.rfm_segment(x.sc), 'zh'),
-				   value_class = crm.rfm_label(crm.rfm_class(x.st, th.t), 'en'),
-				   value_class_zh = crm.rfm_label(crm.rfm_class(x.st, th.t), 'zh')
-			  FROM (SELECT r.golden_id, r.st, crm.rfm_score(r.st, th.t) AS sc
-					  FROM crm_views_rfm r WHERE (r.st).frequency > 0) x
+				   value_class = crm.rfm_label(crm.rfm_class(x.st, x.t), 'en'),
+				   value_class_zh = crm.rfm_label(crm.rfm_class(x.st, x.t), 'zh')
+			  FROM x
 			 WHERE p.golden_id = x.golden_id;
 			GET DIAGNOSTICS n = ROW_COUNT;
 			step := 'rfm'; rows := n;
@@ -1349,7 +1374,13 @@ BEGIN
 			ON o.classid = 'pg_class'::regclass AND o.objid = s.relation AND o.objsubid = 0
 		 ORDER BY (s.kind = 'customers'), s.source_id
 	LOOP
-		PERFORM crm.views_forget(sid);
+		-- never fail the application's DROP for a CRM reason
+		BEGIN
+			PERFORM crm.views_forget(sid);
+		EXCEPTION WHEN OTHERS THEN
+			RAISE WARNING 'crm_profile: could not unregister dropped source %: %', sid, SQLERRM
+				USING HINT = 'Run crm.unregister on the remaining registrations or report the problem.';
+		END;
 	END LOOP;
 	IF sid IS NOT NULL THEN
 		PERFORM crm.apply_changes();

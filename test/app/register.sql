@@ -9,3 +9,9 @@ SELECT crm.register_orders('shop.orders',
 	customer => 'customer_id', at => 'ordered_at', amount => 'amount', status => 'status');
 SELECT crm.register_events('shop.events',
 	customer => 'customer_id', at => 'happened_at', kind => 'kind');
+-- audiences over the refreshed profile (golden customer ids)
+INSERT INTO crm.tags (name, category, description, rule, rule_source, rule_key) VALUES
+	('big_spender_360', 'value', 'net purchases above 1000 (refreshed profile)',
+	 'monetary > 1000', 'crm.profile', 'golden_id'),
+	('at_risk_360', 'lifecycle', 'high churn risk (refreshed profile)',
+	 'risk_band = ''high''', 'crm.profile', 'golden_id');

@@ -19,6 +19,11 @@ SELECT crm.register_customers('shop.customers',
 SELECT source_id, kind, relation, (SELECT count(*) FROM jsonb_object_keys(columns)) AS "mapped columns"
   FROM crm.registrations;
 
+-- two audiences over the refreshed profile (tag rules, see crm.tags)
+INSERT INTO crm.tags (name, category, description, rule, rule_source, rule_key) VALUES
+	('big_spender_360', 'value', 'net purchases above 1000', 'monetary > 1000', 'crm.profile', 'golden_id'),
+	('at_risk_360', 'lifecycle', 'high churn risk', 'risk_band = ''high''', 'crm.profile', 'golden_id');
+
 \echo '== crm.refresh(): the heavy work, once (schedule it with pg_cron)'
 SELECT step, rows, round(ms::numeric) AS ms, detail FROM crm.refresh();
 
@@ -64,6 +69,6 @@ SELECT customer_id, orders, revenue FROM crm.customer_360 WHERE 100001 = ANY (
 	SELECT (r->>'key')::bigint FROM jsonb_array_elements(records) r);
 DELETE FROM shop.orders WHERE order_id = 99000001;
 
-\echo '== crm.audience_members: an audience by tags'
-SELECT count(*) AS members, round(avg(revenue), 2) AS avg_revenue
-  FROM crm.audience_members('champions | loyal');
+\echo '== crm.audience_members: big spenders not at risk'
+SELECT count(*) AS members, round(avg(revenue), 2) AS avg_revenue, round(avg(p_alive)::numeric, 2) AS avg_p_alive
+  FROM crm.audience_members('big_spender_360 & !at_risk_360');

