@@ -80,6 +80,12 @@ CREATE FUNCTION crm.identity_name_key(name text) RETURNS text
 COMMENT ON FUNCTION crm.identity_name_key(text) IS
   'Coarse phonetic blocking key of a name: American Soundex of its first Latin word, or its first Chinese character.';
 
+CREATE FUNCTION crm.identity_seen_at(raw text) RETURNS timestamptz
+  AS 'MODULE_PATHNAME', 'crm_identity_seen_at'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.identity_seen_at(text) IS
+  'A source''s seen_at value as timestamptz, NULL (never an error) when it is not a finite date or time; the match-on-insert trigger uses it so that a bad value cannot make the application''s write fail.';
+
 CREATE FUNCTION crm.identity_national_id(raw text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 BEGIN ATOMIC
@@ -501,6 +507,7 @@ DECLARE
   rid int8;
   gid int8;
   bad text;
+  seen timestamptz;
 BEGIN
   IF source IS NULL OR source_key IS NULL THEN
     RAISE EXCEPTION 'source and source_key must not be NULL' USING ERRCODE = '22004';
@@ -515,6 +522,11 @@ BEGIN
       HINT = 'The fields are full_name, given_name, family_name, birth_date, phone, email, national_id, address, city, postcode and seen_at.';
   END IF;
   region := coalesce(region, (crm.identity_settings()).default_region);
+  seen := crm.identity_seen_at(attrs->>'seen_at');
+  IF seen IS NULL AND attrs->>'seen_at' IS NOT NULL THEN
+    RAISE WARNING 'identity source "%" record "%": seen_at value "%" is not a date or time, stored as the current time',
+      source, source_key, attrs->>'seen_at';
+  END IF;
   f := crm.identity_features(attrs->>'full_name', attrs->>'given_name', attrs->>'family_name',
                              attrs->>'birth_date', attrs->>'phone', region, attrs->>'email',
                              attrs->>'national_id', attrs->>'address', attrs->>'city',
@@ -525,7 +537,7 @@ BEGIN
   VALUES (source, source_key, attrs->>'full_name', attrs->>'given_name', attrs->>'family_name',
           attrs->>'birth_date', attrs->>'phone', region, attrs->>'email', attrs->>'national_id',
           attrs->>'address', attrs->>'city', attrs->>'postcode',
-          coalesce((attrs->>'seen_at')::timestamptz, now()), f, crm.identity_block_keys(f))
+          coalesce(seen, now()), f, crm.identity_block_keys(f))
   ON CONFLICT ON CONSTRAINT identity_record_source_source_key_key DO UPDATE
      SET full_name = excluded.full_name, given_name = excluded.given_name,
          family_name = excluded.family_name, birth_date = excluded.birth_date,
@@ -704,7 +716,11 @@ BEGIN
                || ' AS ' || fld || ', ';
   END LOOP;
   col := s.mapping->>'seen_at';
-  sel := sel || CASE WHEN col IS NULL THEN 'now()' ELSE format('coalesce(%I::timestamptz, now())', col) END
+  sel := sel || CASE WHEN col IS NULL THEN 'now()'
+                     WHEN (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = s.relation AND a.attname = col)
+                          IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype)
+                     THEN format('coalesce(%I::timestamptz, now())', col)
+                     ELSE format('coalesce(crm.identity_seen_at(%I::text), now())', col) END
              || ' AS seen_at, ' || format('%I::text AS source_key', s.key_column);
   EXECUTE format($q$
     INSERT INTO crm.identity_record AS t
