@@ -118,7 +118,9 @@ SELECT action, detail FROM crm.identity_merge_log ORDER BY log_id DESC LIMIT 1;
 SELECT crm.identity_golden_id('web', '1') = crm.identity_golden_id('web', '2') AS same,
        crm.identity_golden_id('web', 'nobody') IS NULL AS unknown;
 
--- training: the model is fitted and stored
+-- training: on these ten records EM cannot tell matches from non-matches
+-- (exact phone or e-mail agreement would not count), so the fit is refused
+-- and the prior model stays in use (the febrl suite shows a real training)
 SELECT records, candidate_pairs > 0 AS has_pairs, em_iterations > 0 AS trained FROM crm.identity_link();
 SELECT lambda > 0 AND lambda < 1 AS lambda_ok, array_length(m, 1), array_length(u, 1), pairs > 0 AS pairs_ok
   FROM crm.identity_model;

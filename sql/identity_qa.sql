@@ -24,3 +24,42 @@ SELECT crm.identity_seen_at('2024-01-01 12:00Z') = '2024-01-01 12:00Z'::timestam
 -- the bulk load reads the same column without failing either
 SELECT crm.identity_load('app4');
 SELECT crm.identity_unregister('app4');
+
+-- I0: identical records always link, and a degenerate EM fit (u of exact
+-- agreement reaching m on small, homogeneous data) is not stored
+CREATE TABLE idq.app0 (id int PRIMARY KEY, nm text, ph text, em text);
+INSERT INTO idq.app0 SELECT g, 'Zhang San', '13800138000', 'zs@example.com' FROM generate_series(1, 20) g;
+INSERT INTO idq.app0 SELECT g, 'Li Si', '13900139000', 'ls' || g || '@example.com' FROM generate_series(21, 30) g;
+SELECT crm.identity_register('app0', 'idq.app0', 'id', '{"full_name": "nm", "phone": "ph", "email": "em"}', 'CN', 100, false);
+SELECT crm.identity_load('app0');
+SELECT records, matched_pairs, clusters FROM crm.identity_link(train => false);
+SELECT records, matched_pairs, clusters FROM crm.identity_link();
+SELECT count(*) AS stored_models FROM crm.identity_model;
+SELECT count(DISTINCT golden_id) AS zhang_san_ids FROM crm.identity_record
+ WHERE source = 'app0' AND source_key::int <= 20;
+SELECT records, matched_pairs, clusters FROM crm.identity_link(train => false);
+SELECT crm.identity_gamma_identical(crm.identity_compare(a.features, b.features)) AS identical,
+       crm.identity_match_probability(a.record_id, b.record_id) > 0.99 AS sure
+  FROM crm.identity_record a, crm.identity_record b
+ WHERE a.source = 'app0' AND a.source_key = '1' AND b.source = 'app0' AND b.source_key = '2';
+-- a name alone, or a name and city, is not "identical records"
+SELECT crm.identity_gamma_identical(crm.identity_compare(
+         crm.identity_features('张伟', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '北京', NULL),
+         crm.identity_features('张伟', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '北京', NULL))) AS name_city,
+       crm.identity_gamma_identical(crm.identity_compare(
+         crm.identity_features('张伟', NULL, NULL, '1980-01-02', NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+         crm.identity_features('张伟', NULL, NULL, '1980-01-02', NULL, NULL, NULL, NULL, NULL, NULL, NULL))) AS name_dob,
+       crm.identity_gamma_identical(crm.identity_compare(
+         crm.identity_features('张伟', NULL, NULL, '1980-01-02', NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+         crm.identity_features('张伟', NULL, NULL, '1980-01-03', NULL, NULL, NULL, NULL, NULL, NULL, NULL))) AS dob_differs;
+SELECT crm.identity_gamma_identical(-1);
+SELECT crm.identity_unregister('app0');
+DELETE FROM crm.identity_model;
+
+-- I2: models with NaN, infinite, negative or all-zero probabilities are refused
+SELECT crm.identity_em('{0}', '{1}', array_fill('NaN'::float8, array[72]), 100, false);
+SELECT crm.identity_em('{0}', '{1}', array_fill(0::float8, array[72]), 100, false);
+SELECT crm.identity_score(0, 0.5, array_fill('NaN'::float8, array[72]), array_fill('NaN'::float8, array[72]));
+SELECT crm.identity_score(0, 0.5, array_fill('Infinity'::float8, array[72]), array_fill(-1::float8, array[72]));
+SELECT crm.identity_weight(0, 0.5, (crm.identity_default_model()).m, array_fill(2::float8, array[72]));
+SELECT * FROM crm.identity_contributions(0, (crm.identity_default_model()).m, array_fill(0::float8, array[72]));

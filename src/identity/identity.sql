@@ -168,6 +168,12 @@ CREATE FUNCTION crm.identity_contributions(gamma int4, m float8[], u float8[])
 COMMENT ON FUNCTION crm.identity_contributions(int4, float8[], float8[]) IS
   'Per-field contributions log2(m/u) to the match weight of a comparison vector (0 for a missing field).';
 
+CREATE FUNCTION crm.identity_gamma_identical(gamma int4) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'crm_identity_gamma_identical'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.identity_gamma_identical(int4) IS
+  'Whether a comparison vector is that of identical records: exact on every field both have, at least two fields, one of them birth date, phone, e-mail or national id. Such pairs always link, whatever the model.';
+
 CREATE FUNCTION crm.identity_components(a int8[], b int8[])
   RETURNS TABLE (node int8, component int8)
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
@@ -468,8 +474,9 @@ BEGIN
              AND c.record_id <> r.record_id
              AND c.golden_id IS NOT NULL
              AND NOT c.locked
-             AND crm.identity_score(crm.identity_compare(r.features, c.features),
-                                    mo.lambda, mo.m, mo.u) >= thr
+             AND (crm.identity_score(crm.identity_compare(r.features, c.features),
+                                     mo.lambda, mo.m, mo.u) >= thr
+                  OR crm.identity_gamma_identical(crm.identity_compare(r.features, c.features)))
            GROUP BY c.golden_id) h;
   target := hits[1];
   IF target IS NULL THEN
@@ -778,6 +785,7 @@ DECLARE
   ea int8[];
   eb int8[];
   nupd int8;
+  bad text;
 BEGIN
   IF thr IS NULL OR thr < 0 OR thr > 1 THEN
     RAISE EXCEPTION 'threshold % is out of range', thr USING ERRCODE = '22003',
@@ -809,9 +817,34 @@ BEGIN
     SELECT (crm.identity_em(array_agg(g.gamma), array_agg(g.n::float8), uinit, max_iter, fix_u)).*
       INTO fit
       FROM (SELECT p.gamma, count(*) AS n FROM crm.identity_pair p GROUP BY p.gamma) g;
-    DELETE FROM crm.identity_model;
-    INSERT INTO crm.identity_model (lambda, m, u, iterations, converged, pairs)
-    VALUES (fit.lambda, fit.m, fit.u, fit.iterations, fit.converged, npairs);
+    -- a degenerate fit (small or homogeneous data: the "random" pairs are
+    -- mostly matches, so u of exact agreement reaches m) is not kept: exact
+    -- agreement on a strong identifier (birth date, phone, e-mail, national
+    -- id) must count for a match (m above u), and identical
+    -- records must match; names and city may legitimately be uninformative
+    SELECT string_agg(c.field, ', ' ORDER BY c.field) INTO bad
+      FROM (SELECT DISTINCT x.field
+              FROM generate_series(2, 5) f,
+                   LATERAL (SELECT (ARRAY[3, 3, 2, 2, 2, 2, 3, 2, 2])[f + 1] AS top) t,
+                   LATERAL (SELECT (ARRAY['given_name', 'family_name', 'birth_date', 'phone', 'email',
+                                          'national_id', 'address', 'city', 'postcode'])[f + 1] AS field,
+                                   fit.m[f * 8 + t.top + 1] AS m, fit.u[f * 8 + t.top + 1] AS u) x
+             WHERE x.m <= x.u
+            UNION
+            SELECT 'identical records'
+             WHERE EXISTS (SELECT FROM (SELECT DISTINCT p.gamma FROM crm.identity_pair p) g
+                            WHERE crm.identity_gamma_identical(g.gamma)
+                              AND crm.identity_score(g.gamma, fit.lambda, fit.m, fit.u) < thr)) c;
+    IF bad IS NOT NULL THEN
+      RAISE WARNING 'identity model training degenerated, the model in use is kept' USING
+        DETAIL = format('Exact agreement does not count for a match on: %s.', bad),
+        HINT = 'This happens when the records are few or nearly all alike; link with train => false, or train on more varied data.';
+      fit := crm.identity_current_model();
+    ELSE
+      DELETE FROM crm.identity_model;
+      INSERT INTO crm.identity_model (lambda, m, u, iterations, converged, pairs)
+      VALUES (fit.lambda, fit.m, fit.u, fit.iterations, fit.converged, npairs);
+    END IF;
   ELSE
     fit := crm.identity_current_model();
   END IF;
@@ -823,7 +856,8 @@ BEGIN
     INTO ea, eb, nmatch
     FROM crm.identity_pair p
     JOIN (SELECT g.gamma FROM (SELECT DISTINCT gamma FROM crm.identity_pair) g
-           WHERE crm.identity_score(g.gamma, fit.lambda, fit.m, fit.u) >= thr) s ON s.gamma = p.gamma
+           WHERE crm.identity_score(g.gamma, fit.lambda, fit.m, fit.u) >= thr
+              OR crm.identity_gamma_identical(g.gamma)) s ON s.gamma = p.gamma
    WHERE NOT EXISTS (SELECT FROM crm.identity_record l
                       WHERE l.locked AND l.record_id IN (p.record_a, p.record_b));
 
