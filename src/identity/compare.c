@@ -21,6 +21,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "common/errors.h"
 #include "identity/identity.h"
 #include "names/names.h"
 
@@ -411,6 +412,7 @@ crm_identity_compare(PG_FUNCTION_ARGS)
 {
 	Feature		a[IDENTITY_NFIELDS];
 	Feature		b[IDENTITY_NFIELDS];
+	CrmRequireUtf8();
 
 	CrmIdentityGetFeatures(PG_GETARG_ARRAYTYPE_P(0), a);
 	CrmIdentityGetFeatures(PG_GETARG_ARRAYTYPE_P(1), b);
