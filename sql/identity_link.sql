@@ -97,6 +97,8 @@ SELECT record_id, old_golden_id, new_golden_id, action FROM crm.identity_merge_l
 SELECT golden_id, records, sources, full_name, birth_date, phone, email, address, city
   FROM crm.identity_golden ORDER BY golden_id;
 -- a record from another source, added through the API, older than the rest
+CREATE TABLE idt.api (k text PRIMARY KEY);
+SELECT crm.identity_register('app', 'idt.api', 'k', '{}', NULL, 100, false);
 SELECT crm.identity_upsert('app', 'A1', '{"full_name": "Zhang Wei", "phone": "13800138000",
   "email": "wei.zhang@qq.com", "seen_at": "2023-01-01"}', 'CN') AS golden_id;
 SELECT golden_id, records, sources, full_name, email FROM crm.identity_golden WHERE golden_id = 1;
@@ -140,6 +142,7 @@ SELECT records, clusters >= 1 AS ok FROM crm.identity_resolve('leads', 'idt.crm_
 SELECT crm.identity_golden_id('leads', 'L1') = crm.identity_golden_id('web', '1') AS lead_is_customer;
 
 SELECT crm.identity_unregister('leads');
+SELECT crm.identity_unregister('app');
 SELECT crm.identity_unregister('web');
 SELECT count(*) FROM crm.identity_record;
 -- an empty store links to nothing

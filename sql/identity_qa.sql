@@ -63,3 +63,25 @@ SELECT crm.identity_score(0, 0.5, array_fill('NaN'::float8, array[72]), array_fi
 SELECT crm.identity_score(0, 0.5, array_fill('Infinity'::float8, array[72]), array_fill(-1::float8, array[72]));
 SELECT crm.identity_weight(0, 0.5, (crm.identity_default_model()).m, array_fill(2::float8, array[72]));
 SELECT * FROM crm.identity_contributions(0, (crm.identity_default_model()).m, array_fill(0::float8, array[72]));
+
+-- I3: unknown sources and records are errors; unmerging a record that is
+-- alone keeps its golden id
+SELECT crm.identity_upsert('nosrc', 'k', '{}', NULL);
+SELECT crm.identity_remove('nosrc', 'k');
+SELECT crm.identity_relock(-1, true);
+CREATE TABLE idq.app3 (id int PRIMARY KEY, nm text, ph text);
+SELECT crm.identity_register('app3', 'idq.app3', 'id', '{"full_name": "nm", "phone": "ph"}', 'CN');
+INSERT INTO idq.app3 VALUES (1, 'Zhang San', '13800138000'), (2, 'Zhang San', '13800138000'),
+                            (3, 'Li Si', '13900139000');
+SELECT count(DISTINCT golden_id) AS clusters FROM crm.identity_record WHERE source = 'app3';
+CREATE TEMP TABLE g3 AS SELECT source_key, golden_id FROM crm.identity_record WHERE source = 'app3';
+SET client_min_messages = warning;  -- its NOTICE names sequence-dependent ids
+SELECT crm.identity_unmerge((SELECT record_id FROM crm.identity_record WHERE source = 'app3' AND source_key = '3'))
+       = (SELECT golden_id FROM g3 WHERE source_key = '3') AS singleton_kept;
+RESET client_min_messages;
+SELECT crm.identity_unmerge((SELECT record_id FROM crm.identity_record WHERE source = 'app3' AND source_key = '2'))
+       <> (SELECT golden_id FROM g3 WHERE source_key = '2') AS split_gets_new_id;
+SELECT source_key, locked FROM crm.identity_record WHERE source = 'app3' ORDER BY source_key;
+SELECT crm.identity_relock((SELECT record_id FROM crm.identity_record WHERE source = 'app3' AND source_key = '3'), false);
+SELECT crm.identity_remove('app3', '1'), crm.identity_remove('app3', '1');
+SELECT crm.identity_unregister('app3');

@@ -528,6 +528,10 @@ BEGIN
     RAISE EXCEPTION 'unknown identity field "%"', bad USING ERRCODE = '22023',
       HINT = 'The fields are full_name, given_name, family_name, birth_date, phone, email, national_id, address, city, postcode and seen_at.';
   END IF;
+  IF NOT EXISTS (SELECT FROM crm.identity_source s WHERE s.source = identity_upsert.source) THEN
+    RAISE EXCEPTION 'identity source "%" is not registered', source USING ERRCODE = '55000',
+      HINT = 'Register it with crm.identity_register().';
+  END IF;
   region := coalesce(region, (crm.identity_settings()).default_region);
   seen := crm.identity_seen_at(attrs->>'seen_at');
   IF seen IS NULL AND attrs->>'seen_at' IS NOT NULL THEN
@@ -570,6 +574,10 @@ DECLARE
   rid int8;
   gid int8;
 BEGIN
+  IF NOT EXISTS (SELECT FROM crm.identity_source s WHERE s.source = identity_remove.source) THEN
+    RAISE EXCEPTION 'identity source "%" is not registered', source USING ERRCODE = '55000',
+      HINT = 'Register it with crm.identity_register().';
+  END IF;
   DELETE FROM crm.identity_record r WHERE r.source = identity_remove.source
      AND r.source_key = identity_remove.source_key
   RETURNING r.record_id, r.golden_id INTO rid, gid;
@@ -939,6 +947,15 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'identity record % does not exist', p_record_id USING ERRCODE = '22023';
   END IF;
+  -- alone in its cluster already: keep the golden id (anything keyed by
+  -- it stays valid), only lock the record
+  IF old IS NOT NULL AND NOT EXISTS (SELECT FROM crm.identity_record o
+                                      WHERE o.golden_id = old AND o.record_id <> p_record_id) THEN
+    UPDATE crm.identity_record SET locked = true WHERE record_id = p_record_id;
+    RAISE NOTICE 'identity record % is alone in golden customer %: its golden id is kept, the record is locked',
+      p_record_id, old;
+    RETURN old;
+  END IF;
   gid := nextval('crm.identity_golden_seq');
   UPDATE crm.identity_record SET golden_id = gid, locked = true WHERE record_id = p_record_id;
   PERFORM crm.identity_log(p_record_id, old, gid, 'unmerge', 'split off by hand');
@@ -946,13 +963,19 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION crm.identity_unmerge(int8) IS
-  'Splits one record off its cluster by hand: writes a new golden id and locks the record so that later links leave it alone; logged. Returns the new golden id.';
+  'Splits one record off its cluster by hand: writes a new golden id and locks the record so that later links leave it alone; logged. Returns the new golden id (a record alone in its cluster keeps its id and is only locked, with a NOTICE).';
 
 CREATE FUNCTION crm.identity_relock(p_record_id int8, locked boolean) RETURNS void
-  LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
-BEGIN ATOMIC
+  LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
   UPDATE crm.identity_record SET locked = identity_relock.locked WHERE record_id = p_record_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'identity record % does not exist', p_record_id USING ERRCODE = '22023';
+  END IF;
 END;
+$$;
 COMMENT ON FUNCTION crm.identity_relock(int8, boolean) IS
   'Sets or clears (writes) the lock of a record; an unlocked record is linked again by the next crm.identity_link().';
 
