@@ -85,3 +85,26 @@ SELECT source_key, locked FROM crm.identity_record WHERE source = 'app3' ORDER B
 SELECT crm.identity_relock((SELECT record_id FROM crm.identity_record WHERE source = 'app3' AND source_key = '3'), false);
 SELECT crm.identity_remove('app3', '1'), crm.identity_remove('app3', '1');
 SELECT crm.identity_unregister('app3');
+
+-- I1: standardisation folds case across Unicode, not ASCII only
+SELECT crm.identity_name_clean('ÖDEGÅRD') AS clean,
+       crm.identity_name_split('ÖDEGÅRD ÅSE') = crm.identity_name_split('ödegård åse') AS split_same,
+       crm.identity_name_key('ИВАН') = crm.identity_name_key('иван') AS key_same,
+       (crm.identity_email('ÄB@X.COM')).value AS email,
+       crm.identity_address('ÖSTRA STRASSE 5') AS address;
+SELECT crm.identity_compare(crm.identity_features('ИВАН ПЕТРОВ', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+                            crm.identity_features('Иван Петров', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL))
+     = crm.identity_compare(crm.identity_features('IVAN PETROV', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+                            crm.identity_features('Ivan Petrov', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)) AS cyrillic_like_latin;
+
+-- I6: the name levels follow crm.name_similarity: pinyin and Han, simplified
+-- and traditional, nicknames compare as names, not as different strings
+SELECT a, b, round(crm.name_similarity(a, b)::numeric, 2) AS names_sim,
+       (SELECT string_agg(field || ':' || level_name, ', ')
+          FROM crm.identity_contributions(
+                 crm.identity_compare(crm.identity_features(a, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+                                      crm.identity_features(b, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)),
+                 (crm.identity_default_model()).m, (crm.identity_default_model()).u)
+         WHERE level IS NOT NULL) AS identity_levels
+  FROM (VALUES ('Zhang San', '张三'), ('张三', '張三'), ('张', '張'), ('欧阳修', 'Ouyang Xiu'),
+               ('Bob Smith', 'Robert Smith'), ('Zhang San', 'Li Si')) v(a, b);
