@@ -108,3 +108,30 @@ SELECT a, b, round(crm.name_similarity(a, b)::numeric, 2) AS names_sim,
          WHERE level IS NOT NULL) AS identity_levels
   FROM (VALUES ('Zhang San', '张三'), ('张三', '張三'), ('张', '張'), ('欧阳修', 'Ouyang Xiu'),
                ('Bob Smith', 'Robert Smith'), ('Zhang San', 'Li Si')) v(a, b);
+
+-- I0b: 200 different people named 张伟 (different phones, e-mails, birth
+-- dates) and 60 named 王芳 (name and city only) are not merged, while real
+-- duplicates among them still are: frequent names count less (term
+-- frequency), numbered e-mails differing in a digit do not count as a near
+-- match, and a different birth date weighs more
+CREATE TABLE idq.app0b (id int PRIMARY KEY, nm text, ph text, em text, dob date, city text);
+INSERT INTO idq.app0b SELECT g, '张伟', '139' || lpad((g * 7919 % 100000000)::text, 8, '0'), 'zw' || g || '@example.com',
+                             date '1970-01-01' + g * 97, '北京' FROM generate_series(1, 200) g;
+INSERT INTO idq.app0b SELECT g, '王芳', NULL, NULL, NULL, '上海' FROM generate_series(201, 260) g;
+-- real duplicates: record 1 again (traditional script, no e-mail), record 2 with a phone typo
+INSERT INTO idq.app0b VALUES (261, '張偉', '13900007919', NULL, date '1970-01-01' + 97, '北京'),
+                             (262, '张伟', '13900015839', 'zw2@example.com', date '1970-01-01' + 194, '北京');
+SELECT crm.identity_register('app0b', 'idq.app0b', 'id',
+  '{"full_name": "nm", "phone": "ph", "email": "em", "birth_date": "dob", "city": "city"}', 'CN', 100, false);
+SELECT crm.identity_load('app0b');
+SELECT records, matched_pairs, clusters FROM crm.identity_link(train => false);
+SELECT crm.identity_golden_id('app0b', '1') = crm.identity_golden_id('app0b', '261') AS dup_1_linked,
+       crm.identity_golden_id('app0b', '2') = crm.identity_golden_id('app0b', '262') AS dup_2_linked,
+       crm.identity_golden_id('app0b', '1') <> crm.identity_golden_id('app0b', '3') AS different_people_apart;
+SELECT records, matched_pairs, clusters FROM crm.identity_link();
+SELECT field, level_name, round(weight::numeric, 2) AS weight
+  FROM crm.identity_explain((SELECT record_id FROM crm.identity_record WHERE source = 'app0b' AND source_key = '1'),
+                            (SELECT record_id FROM crm.identity_record WHERE source = 'app0b' AND source_key = '3'))
+ WHERE field IN ('birth_date', 'phone', 'email');
+SELECT crm.identity_unregister('app0b');
+DELETE FROM crm.identity_model;

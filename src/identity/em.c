@@ -36,8 +36,8 @@ PG_FUNCTION_INFO_V1(crm_identity_gamma_identical);
 static const double default_m[IDENTITY_NFIELDS][4] = {
 	{0.05, 0.05, 0.10, 0.80},	/* given name */
 	{0.05, 0.05, 0.10, 0.80},	/* family name */
-	{0.05, 0.10, 0.85},			/* birth date */
-	{0.15, 0.05, 0.80},			/* phone */
+	{0.01, 0.14, 0.85},			/* birth date */
+	{0.10, 0.10, 0.80},			/* phone */
 	{0.15, 0.05, 0.80},			/* email */
 	{0.05, 0.10, 0.85},			/* national id */
 	{0.10, 0.05, 0.15, 0.70},	/* address */
@@ -49,7 +49,7 @@ static const double default_u[IDENTITY_NFIELDS][4] = {
 	{0.95, 0.03, 0.01, 0.01},
 	{0.97, 0.025, 0.005},
 	{0.999, 0.0009, 0.0001},
-	{0.999, 0.0009, 0.0001},
+	{0.9899, 0.01, 0.0001},
 	{0.999, 0.0009, 0.0001},
 	{0.97, 0.02, 0.005, 0.005},
 	{0.90, 0.05, 0.05},

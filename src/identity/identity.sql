@@ -794,6 +794,7 @@ DECLARE
   eb int8[];
   nupd int8;
   bad text;
+  wthr float8;
 BEGIN
   IF thr IS NULL OR thr < 0 OR thr > 1 THEN
     RAISE EXCEPTION 'threshold % is out of range', thr USING ERRCODE = '22003',
@@ -838,6 +839,8 @@ BEGIN
                                           'national_id', 'address', 'city', 'postcode'])[f + 1] AS field,
                                    fit.m[f * 8 + t.top + 1] AS m, fit.u[f * 8 + t.top + 1] AS u) x
              WHERE x.m <= x.u
+               AND EXISTS (SELECT FROM crm.identity_pair p
+                            WHERE (p.gamma >> (3 * f)) & 7 = t.top)
             UNION
             SELECT 'identical records'
              WHERE EXISTS (SELECT FROM (SELECT DISTINCT p.gamma FROM crm.identity_pair p) g
@@ -859,14 +862,40 @@ BEGIN
 
   RAISE DEBUG 'identity_link: model %', clock_timestamp() - t0;
 
-  -- 3. edges: pairs at or above the threshold between unlocked records
+  -- 3. edges: pairs at or above the threshold between unlocked records,
+  --    and identical records.  Term-frequency adjustment of the names: an
+  --    exact given or family name shared by more than 5 records whose share
+  --    of the records exceeds the model's u for exact agreement counts
+  --    log2(share / u) less (200 records named 张伟 do not make one person)
+  wthr := CASE WHEN thr <= 0 THEN '-Infinity'::float8 WHEN thr >= 1 THEN 'Infinity'::float8
+               ELSE ln(thr / (1 - thr)) / ln(2) END;
+  WITH nf AS (
+         SELECT n.fld, n.v, (n.c - 1)::float8 / nrec AS share
+           FROM (SELECT 1 AS fld, r.features[1] AS v, count(*) AS c FROM crm.identity_record r
+                  WHERE r.features[1] IS NOT NULL GROUP BY 2 HAVING count(*) > 5
+                 UNION ALL
+                 SELECT 2, r.features[2], count(*) FROM crm.identity_record r
+                  WHERE r.features[2] IS NOT NULL GROUP BY 2 HAVING count(*) > 5) n),
+       radj AS MATERIALIZED (
+         SELECT x.record_id, sum(x.ag) AS ag, sum(x.af) AS af
+           FROM (SELECT r.record_id, greatest(0, ln(nf.share / greatest(fit.u[4], 1e-6)) / ln(2)) AS ag, 0 AS af
+                   FROM crm.identity_record r JOIN nf ON nf.fld = 1 AND nf.v = r.features[1]
+                 UNION ALL
+                 SELECT r.record_id, 0, greatest(0, ln(nf.share / greatest(fit.u[12], 1e-6)) / ln(2))
+                   FROM crm.identity_record r JOIN nf ON nf.fld = 2 AND nf.v = r.features[2]) x
+          GROUP BY x.record_id),
+       sg AS MATERIALIZED (
+         SELECT g.gamma, crm.identity_weight(g.gamma, fit.lambda, fit.m, fit.u) AS w,
+                crm.identity_gamma_identical(g.gamma) AS ident
+           FROM (SELECT DISTINCT gamma FROM crm.identity_pair) g)
   SELECT coalesce(array_agg(p.record_a), '{}'), coalesce(array_agg(p.record_b), '{}'), count(*)
     INTO ea, eb, nmatch
     FROM crm.identity_pair p
-    JOIN (SELECT g.gamma FROM (SELECT DISTINCT gamma FROM crm.identity_pair) g
-           WHERE crm.identity_score(g.gamma, fit.lambda, fit.m, fit.u) >= thr
-              OR crm.identity_gamma_identical(g.gamma)) s ON s.gamma = p.gamma
-   WHERE NOT EXISTS (SELECT FROM crm.identity_record l
+    JOIN sg s ON s.gamma = p.gamma AND (s.ident OR s.w >= wthr)
+    LEFT JOIN radj ra ON ra.record_id = p.record_a
+   WHERE (s.ident OR s.w - CASE WHEN p.gamma & 7 = 3 THEN coalesce(ra.ag, 0) ELSE 0 END
+                         - CASE WHEN (p.gamma >> 3) & 7 = 3 THEN coalesce(ra.af, 0) ELSE 0 END >= wthr)
+     AND NOT EXISTS (SELECT FROM crm.identity_record l
                       WHERE l.locked AND l.record_id IN (p.record_a, p.record_b));
 
   -- 4. components, then golden ids that stay put: each old golden id goes
