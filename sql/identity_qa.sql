@@ -135,3 +135,25 @@ SELECT field, level_name, round(weight::numeric, 2) AS weight
  WHERE field IN ('birth_date', 'phone', 'email');
 SELECT crm.identity_unregister('app0b');
 DELETE FROM crm.identity_model;
+
+-- I5: TRUNCATE of a registered table removes its records (logged)
+CREATE TABLE idq.app5 (id int PRIMARY KEY, nm text, ph text);
+SELECT crm.identity_register('app5', 'idq.app5', 'id', '{"full_name": "nm", "phone": "ph"}', 'CN');
+INSERT INTO idq.app5 VALUES (1, 'Zhang San', '13800138000'), (2, 'Li Si', '13900139000');
+SELECT count(*) FROM crm.identity_record WHERE source = 'app5';
+TRUNCATE idq.app5;
+SELECT count(*) FROM crm.identity_record WHERE source = 'app5';
+SELECT action, detail, count(*) FROM crm.identity_merge_log
+ WHERE detail = 'idq.app5 truncated' GROUP BY 1, 2;
+SELECT crm.identity_unregister('app5');
+SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgrelid = 'idq.app5'::regclass;
+
+-- I8: a table's key column must be unique
+CREATE TABLE idq.app8 (id int, nm text);
+SELECT crm.identity_register('app8', 'idq.app8', 'id', '{"full_name": "nm"}');
+SELECT * FROM crm.identity_resolve('app8', 'idq.app8', 'id', '{"full_name": "nm"}');
+CREATE UNIQUE INDEX ON idq.app8 (id);
+SELECT crm.identity_register('app8', 'idq.app8', 'id', '{"full_name": "nm"}');
+SELECT crm.identity_unregister('app8');
+
+DROP SCHEMA idq CASCADE;

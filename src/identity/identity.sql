@@ -604,6 +604,13 @@ BEGIN
   IF NOT FOUND THEN
     RETURN NULL;
   END IF;
+  IF TG_OP = 'TRUNCATE' THEN
+    INSERT INTO crm.identity_merge_log (record_id, old_golden_id, new_golden_id, action, detail)
+    SELECT r.record_id, r.golden_id, NULL, 'remove', format('%s truncated', s.relation)
+      FROM crm.identity_record r WHERE r.source = s.source;
+    DELETE FROM crm.identity_record r WHERE r.source = s.source;
+    RETURN NULL;
+  END IF;
   IF TG_OP IN ('DELETE', 'UPDATE') THEN
     j := to_jsonb(OLD);
     IF TG_OP = 'DELETE' OR j->>s.key_column IS DISTINCT FROM to_jsonb(NEW)->>s.key_column THEN
@@ -621,7 +628,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION crm.identity_source_trigger() IS
-  'Trigger on a registered source table: inserts, updates or removes (writes) the changed row in the identity store, matching new records on insert.';
+  'Trigger on a registered source table: inserts, updates or removes (writes) the changed row in the identity store, matching new records on insert; after TRUNCATE removes all the source''s records (logged).';
 
 ------------------------------------------------------------------------
 -- Batch linking
@@ -650,10 +657,18 @@ BEGIN
       RAISE EXCEPTION 'column "%" of relation % does not exist', m.value, relation USING ERRCODE = '42703';
     END IF;
   END LOOP;
+  -- a table's key must be unique (a view's cannot be checked)
+  IF (SELECT c.relkind FROM pg_class c WHERE c.oid = relation) IN ('r', 'p')
+     AND NOT EXISTS (SELECT FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                      WHERE i.indrelid = relation AND i.indisunique AND i.indnatts = 1
+                        AND i.indpred IS NULL AND i.indexprs IS NULL AND a.attname = key_column) THEN
+    RAISE EXCEPTION 'key column "%" of table % is not unique', key_column, relation USING ERRCODE = '42P10',
+      HINT = 'The key column needs a primary key or a one-column unique index: each row is one identity record.';
+  END IF;
 END;
 $$;
 COMMENT ON FUNCTION crm.identity_check_mapping(regclass, name, jsonb) IS
-  'Raises an error unless every mapped identity field is known and every column exists (internal).';
+  'Raises an error unless every mapped identity field is known, every column exists and a table''s key column is unique (internal).';
 
 CREATE FUNCTION crm.identity_register(source text, relation regclass, key_column name, mapping jsonb,
                                       region text DEFAULT NULL, priority int4 DEFAULT 100,
@@ -678,6 +693,8 @@ BEGIN
   IF match_on_insert THEN
     EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION crm.identity_source_trigger(%L)',
                    'crm_identity_' || source, relation, source);
+    EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION crm.identity_source_trigger(%L)',
+                   'crm_identity_' || source || '_truncate', relation, source);
   END IF;
 END;
 $$;
@@ -697,6 +714,7 @@ BEGIN
     RAISE EXCEPTION 'identity source "%" is not registered', source USING ERRCODE = '55000';
   END IF;
   EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'crm_identity_' || s.source, s.relation);
+  EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'crm_identity_' || s.source || '_truncate', s.relation);
   INSERT INTO crm.identity_merge_log (record_id, old_golden_id, new_golden_id, action, detail)
   SELECT r.record_id, r.golden_id, NULL, 'remove', format('source %s unregistered', s.source)
     FROM crm.identity_record r WHERE r.source = s.source;
