@@ -100,7 +100,9 @@ RESET max_parallel_workers_per_gather;
 -- Monetary beyond the scaled-integer range is still exact.
 SELECT (th).m_min, (th).m_mean
   FROM (SELECT crm.rfm_thresholds_agg(1, 1, m, 3) AS th
-          FROM (VALUES (1e30), (2.5), ('NaN'::numeric), (7)) v(m)) x;
+          FROM (VALUES (1e30), (2.5), (-1e25), (7)) v(m)) x;
+-- A NaN monetary value has no rank: rejected (QA R1).
+SELECT crm.rfm_thresholds_agg(g, g, CASE WHEN g = 7 THEN 'NaN'::numeric ELSE g END, 5) FROM generate_series(1, 10) g;
 DROP SCHEMA rfm_scoring_t CASCADE;
 
 -- Fixed thresholds an analyst supplies.

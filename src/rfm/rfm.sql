@@ -360,6 +360,10 @@ BEGIN
      OR array_position(m_min, NULL) IS NOT NULL THEN
     RAISE EXCEPTION 'RFM thresholds must not contain NULL bounds' USING ERRCODE = '22004';
   END IF;
+  IF 'NaN'::numeric = ANY (m_min) THEN
+    RAISE EXCEPTION 'RFM thresholds field "m_min" contains NaN'
+      USING ERRCODE = '22023', DETAIL = 'Bounds must be numbers that can be compared.';
+  END IF;
   FOR i IN 2 .. k LOOP
     IF r_max[i] >= r_max[i - 1] OR f_min[i] <= f_min[i - 1] OR m_min[i] <= m_min[i - 1] THEN
       RAISE EXCEPTION 'RFM thresholds are not in order'
@@ -495,7 +499,7 @@ BEGIN
     SELECT %2$I, %3$s, count(*) FILTER (WHERE %4$I >= 0), count(*) FILTER (WHERE %4$I < 0),
            sum(%4$I::numeric)
       FROM %5$s
-     WHERE %2$I IS NOT NULL AND %6$I IS NOT NULL AND %4$I IS NOT NULL
+     WHERE %2$I IS NOT NULL AND %6$I IS NOT NULL AND abs(%4$I::numeric) < 'Infinity'
      GROUP BY 1, 2$q$,
     t.days_table, t.customer_col, day_expr, t.amount_col, t.orders_table, t.at_col);
   EXECUTE format($q$
@@ -552,7 +556,7 @@ BEGIN
                  coalesce(sum(sign) FILTER (WHERE amount < 0), 0)::bigint AS dr,
                  coalesce(sum(sign * amount::numeric), 0) AS dm
             FROM (SELECT customer, at AS %5$I, amount, sign FROM d) d
-           WHERE customer IS NOT NULL AND %5$I IS NOT NULL AND amount IS NOT NULL
+           WHERE customer IS NOT NULL AND %5$I IS NOT NULL AND abs(amount::numeric) < 'Infinity'
            GROUP BY 1, 2),
     up AS (INSERT INTO %2$s AS t (customer, day, purchases, refunds, amount)
            SELECT customer, day, dp, dr, dm FROM g ORDER BY 1, 2
@@ -730,7 +734,7 @@ BEGIN
                       coalesce(sum(sign) FILTER (WHERE amount < 0), 0)::bigint AS dr,
                       coalesce(sum(sign * amount::numeric), 0) AS dm
                  FROM (SELECT customer, at AS %7$I, amount, sign FROM %2$s) l
-                WHERE customer IS NOT NULL AND %7$I IS NOT NULL AND amount IS NOT NULL
+                WHERE customer IS NOT NULL AND %7$I IS NOT NULL AND abs(amount::numeric) < 'Infinity'
                 GROUP BY 1, 2),
     pd AS (SELECT customer, day, sum(p) AS p, sum(r) AS r, sum(a) AS a
              FROM (SELECT customer, day, purchases AS p, refunds AS r, amount AS a

@@ -343,6 +343,9 @@ rfm_add_row(MemoryContext aggcxt, RfmAggState *s, int32 day, Datum amount)
 
 	if (s->has_as_of && day > s->as_of)
 		return s;
+	if (!CrmRfmNumericToScaled(amount, &v, &vscale) &&
+		(numeric_is_nan(DatumGetNumeric(amount)) || numeric_is_inf(DatumGetNumeric(amount))))
+		return s;				/* NaN and infinite amounts are ignored */
 	if (CrmRfmNumericToScaled(amount, &v, &vscale))
 	{
 		refund = v < 0;
@@ -352,8 +355,7 @@ rfm_add_row(MemoryContext aggcxt, RfmAggState *s, int32 day, Datum amount)
 	{
 		Numeric		n = DatumGetNumeric(amount);	/* detoasted */
 
-		refund = !numeric_is_nan(n) &&
-			DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
+		refund = DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
 											  NumericGetDatum(int64_to_numeric(0)))) < 0;
 		rfm_slow_add(aggcxt, s, n);
 	}

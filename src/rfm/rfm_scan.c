@@ -413,12 +413,14 @@ rfm_scan_relation(RfmScan *st, Oid relid, const char *cols[3])
 			Numeric		n = DatumGetNumeric(ad);
 			RfmCust    *c;
 
+			/* NaN and infinite amounts are ignored, as NULL ones. */
+			if (numeric_is_nan(n) || numeric_is_inf(n))
+				continue;
 			rfm_flush(st, rows, nrows);
 			nrows = 0;
 			c = rfm_cust_get(st, key);
 			rfm_cust_slow_add(st, c, n);
-			if (!numeric_is_nan(n) &&
-				DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
+			if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
 												  NumericGetDatum(int64_to_numeric(0)))) < 0)
 				c->refunds++;
 			else

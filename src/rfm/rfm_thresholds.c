@@ -63,6 +63,25 @@ CrmRfmPopNew(MemoryContext cxt)
 }
 
 /*
+ * CrmRfmCheckMonetary: raise 22003 when a monetary figure is NaN, which has
+ * no place in an order of customers (numeric sorts it above everything).
+ */
+void
+CrmRfmCheckMonetary(Datum m)
+{
+	int64		v;
+	int			s;
+
+	if (CrmRfmNumericToScaled(m, &v, &s))
+		return;
+	if (numeric_is_nan(DatumGetNumeric(m)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("RFM monetary value \"NaN\" is not a number"),
+				 errdetail("Scores and classes compare monetary values; NaN has no rank.")));
+}
+
+/*
  * rfm_pop_reserve: room for "more" further customers.
  */
 static void
@@ -139,6 +158,8 @@ CrmRfmPopAdd(MemoryContext cxt, RfmPopState *p, int32 r, int32 f, Datum m)
 	int			s;
 	bool		fast = CrmRfmNumericToScaled(m, &v, &s);
 
+	if (!fast)
+		CrmRfmCheckMonetary(m);
 	if (!fast && !p->slow)
 		rfm_pop_go_slow(cxt, p);
 	rfm_pop_reserve(cxt, p, 1);
@@ -756,6 +777,11 @@ rfm_th_get(FunctionCallInfo fcinfo, int argno)
 			continue;
 		b->m_num[k] = PointerGetDatum(PG_DETOAST_DATUM_COPY(elems[k]));
 		b->m_fast[k] = CrmRfmNumericToScaled(b->m_num[k], &b->m_val[k], &b->m_scale[k]);
+		if (!b->m_fast[k] && numeric_is_nan(DatumGetNumeric(b->m_num[k])))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("RFM thresholds field \"m_min\" contains NaN"),
+					 errdetail("Bounds must be numbers that can be compared.")));
 	}
 	b->has_means = !nulls[4] && !nulls[5] && !nulls[6];
 	if (b->has_means)
@@ -830,6 +856,7 @@ crm_rfm_score_th(PG_FUNCTION_ARGS)
 {
 	RfmThCache *c = rfm_th_get(fcinfo, 3);
 
+	CrmRfmCheckMonetary(PG_GETARG_DATUM(2));
 	return Int16GetDatum(CrmRfmScoreOf(&c->b, PG_GETARG_INT32(0), PG_GETARG_INT32(1),
 									   PG_GETARG_DATUM(2)));
 }
@@ -906,6 +933,7 @@ crm_rfm_class_th(PG_FUNCTION_ARGS)
 {
 	RfmThCache *c = rfm_th_get(fcinfo, 3);
 
+	CrmRfmCheckMonetary(PG_GETARG_DATUM(2));
 	return CrmRfmEnumValue(fcinfo, &c->enum_cache, CRM_RFM_SCHEME_CLASS,
 						   CrmRfmClassIndexOf(&c->b, PG_GETARG_INT32(0), PG_GETARG_INT32(1),
 											  PG_GETARG_DATUM(2)));
