@@ -31,4 +31,18 @@ SELECT c, frequency, monetary, orders, refunds FROM rfm_edge_t.o_rfm ORDER BY 1;
 SELECT crm.rfm_rebuild('rfm_edge_t.o');
 SELECT c, frequency, monetary, orders, refunds FROM rfm_edge_t.o_rfm ORDER BY 1;
 SELECT crm.rfm_untrack('rfm_edge_t.o');
+
+-- R2: hand-built thresholds are checked like crm.rfm_thresholds(): arrays of
+-- one dimension, bounds in order (equal bounds skip a score, as quantile
+-- bounds of a wide tie do; NULL bounds, unreachable scores, come last).
+SELECT crm.rfm_score(1, 1, 1.0, ROW(3, '{{1,2}}', '{{1,2}}', '{{1,2}}', NULL, NULL, NULL, NULL)::crm.rfm_thresholds);
+SELECT crm.rfm_score(1, 1, 1.0, ROW(3, '{90,30}', '{2,3}', '{{1,2}}', NULL, NULL, NULL, NULL)::crm.rfm_thresholds);
+SELECT crm.rfm_score(1, 1, 1.0, ROW(3, '{30,90}', '{2,3}', '{1,2}', NULL, NULL, NULL, NULL)::crm.rfm_thresholds);
+SELECT crm.rfm_score(1, 1, 1.0, ROW(3, '{90,30}', '{5,2}', '{1,2}', NULL, NULL, NULL, NULL)::crm.rfm_thresholds);
+SELECT crm.rfm_score(1, 1, 1.0, ROW(3, '{90,30}', '{2,5}', '{2,1.5}', NULL, NULL, NULL, NULL)::crm.rfm_thresholds);
+SELECT crm.rfm_score(1, 1, 1.0, ROW(3, '{NULL,30}', '{2,5}', '{1,2}', NULL, NULL, NULL, NULL)::crm.rfm_thresholds);
+SELECT crm.rfm_class(1, 1, 1.0, ROW(3, '{90,30}', '{NULL,5}', '{1,2}', 1, 1, 1, 3)::crm.rfm_thresholds);
+-- Accepted: equal bounds, trailing NULL bounds.
+SELECT crm.rfm_score(30, 5, 2.0, ROW(4, '{90,30,30}', '{2,5,NULL}', '{1,2,2}', NULL, NULL, NULL, NULL)::crm.rfm_thresholds);
+
 DROP SCHEMA rfm_edge_t CASCADE;

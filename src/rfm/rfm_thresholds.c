@@ -693,8 +693,13 @@ rfm_th_array(Datum d, bool isnull, Oid elemtype, int n, const char *name,
 				 errmsg("RFM thresholds field \"%s\" is NULL", name)));
 	a = DatumGetArrayTypeP(d);
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("RFM thresholds field \"%s\" must be a one-dimensional array", name),
+				 errdetail("It has %d dimensions.", ARR_NDIM(a))));
 	deconstruct_array(a, elemtype, typlen, typbyval, typalign, &e, &en, &ne);
-	if (ARR_NDIM(a) > 1 || ne != n - 1)
+	if (ne != n - 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("RFM thresholds field \"%s\" has %d bounds, not %d", name, ne, n - 1),
@@ -703,6 +708,37 @@ rfm_th_array(Datum d, bool isnull, Oid elemtype, int n, const char *name,
 	memcpy(enulls, en, sizeof(bool) * ne);
 }
 
+
+/*
+ * rfm_th_check_order: raise 22023 unless the bounds of each dimension are in
+ * order: r_max non-increasing, f_min and m_min non-decreasing (equal bounds
+ * skip a score, as quantile bounds of a wide tie do), and a NULL bound
+ * (unreachable score) followed only by NULL bounds.
+ */
+static void
+rfm_th_check_order(const RfmBounds *b)
+{
+	const char *bad = NULL;
+	int			k;
+
+	for (k = 1; k < b->n - 1 && bad == NULL; k++)
+	{
+		if ((b->r_ok[k] && !b->r_ok[k - 1]) || (b->r_ok[k] && b->r_max[k] > b->r_max[k - 1]))
+			bad = "r_max";
+		else if ((b->f_ok[k] && !b->f_ok[k - 1]) || (b->f_ok[k] && b->f_min[k] < b->f_min[k - 1]))
+			bad = "f_min";
+		else if ((b->m_ok[k] && !b->m_ok[k - 1]) ||
+				 (b->m_ok[k] &&
+				  DatumGetInt32(DirectFunctionCall2(numeric_cmp, b->m_num[k],
+													b->m_num[k - 1])) < 0))
+			bad = "m_min";
+	}
+	if (bad != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("RFM thresholds field \"%s\" is not in order", bad),
+				 errdetail("r_max lists the recency upper bounds of scores 2..n, non-increasing; f_min and m_min the lower bounds, non-decreasing; NULL bounds (unreachable scores) come last.")));
+}
 
 /*
  * rfm_th_get: the parsed thresholds of argument "argno", from the cache
@@ -783,6 +819,7 @@ rfm_th_get(FunctionCallInfo fcinfo, int argno)
 					 errmsg("RFM thresholds field \"m_min\" contains NaN"),
 					 errdetail("Bounds must be numbers that can be compared.")));
 	}
+	rfm_th_check_order(b);
 	b->has_means = !nulls[4] && !nulls[5] && !nulls[6];
 	if (b->has_means)
 		for (k = 0; k < 3; k++)
