@@ -45,4 +45,39 @@ SELECT crm.rfm_class(1, 1, 1.0, ROW(3, '{90,30}', '{NULL,5}', '{1,2}', 1, 1, 1, 
 -- Accepted: equal bounds, trailing NULL bounds.
 SELECT crm.rfm_score(30, 5, 2.0, ROW(4, '{90,30,30}', '{2,5,NULL}', '{1,2,2}', NULL, NULL, NULL, NULL)::crm.rfm_thresholds);
 
+-- R4: ties get the NTILE bucket of the middle of the tied group.  20
+-- customers who bought the day before the as-of date for 1000 each, and one
+-- who bought 400 days before for 1: the 20 are in the middle (3-3-3), not
+-- "Lost" like the old customer.
+CREATE TABLE rfm_edge_t.e1 (c int, a date, m numeric);
+INSERT INTO rfm_edge_t.e1 SELECT g, DATE '2024-06-01' - 1, 1000 FROM generate_series(1, 20) g;
+INSERT INTO rfm_edge_t.e1 VALUES (21, DATE '2024-06-01' - 400, 1);
+SELECT customer_id = 21 AS old, recency_days, score, segment, class, count(*)
+  FROM crm.rfm('rfm_edge_t.e1', 'c', 'a', 'm', DATE '2024-06-01') GROUP BY 1, 2, 3, 4, 5 ORDER BY 1;
+WITH c AS (SELECT c, crm.rfm_agg(a, m, DATE '2024-06-01') AS s FROM rfm_edge_t.e1 GROUP BY c),
+     t AS (SELECT crm.rfm_thresholds_agg((s).recency_days, (s).frequency, (s).monetary) AS th FROM c)
+SELECT (th).r_max, (th).f_min, (th).m_min, c = 21 AS old, crm.rfm_score(s, th), count(*)
+  FROM c, t GROUP BY 1, 2, 3, 4, 5 ORDER BY 4;
+-- All equal: everyone in the middle bucket, on any scale.
+SELECT n, crm.rfm_score(1, 2, 10, th) AS score, (th).r_max, (th).f_min
+  FROM (SELECT n, crm.rfm_thresholds_agg(1, 2, 10.0, n) AS th
+          FROM generate_series(1, 20) g, (VALUES (3), (5), (10)) v(n) GROUP BY n) x ORDER BY n;
+-- A population of one: a single row is distinct, so it gets NTILE's bucket
+-- 1 (scores are relative; use fixed thresholds for a tiny population).
+SELECT crm.rfm_score(1, 2, 10, crm.rfm_thresholds_agg(1, 2, 10.0)) AS one_customer;
+-- Two tied at the top above one: the tie's middle rank (2 of 0..2) is bucket 3 of 3.
+SELECT r, crm.rfm_score(r, 1, 1, th)
+  FROM (SELECT crm.rfm_thresholds_agg(r, 1, 1, 3) AS th FROM (VALUES (5), (5), (9)) v(r)) x,
+       (VALUES (5), (9)) w(r);
+-- Distinct values: exactly NTILE(n), whatever n.
+SELECT n, count(*) FILTER (WHERE crm.rfm_f(crm.rfm_score(r, f, m, th)) <> nt_f
+                              OR crm.rfm_r(crm.rfm_score(r, f, m, th)) <> nt_r) AS differences
+  FROM (SELECT n, r, f, m, ntile(n) OVER (PARTITION BY n ORDER BY f) AS nt_f,
+               ntile(n) OVER (PARTITION BY n ORDER BY r DESC) AS nt_r
+          FROM (SELECT g AS r, g * 7 % 101 AS f, g::numeric AS m FROM generate_series(1, 101) g) d,
+               (VALUES (3), (5), (7), (10)) v(n)) x
+  JOIN (SELECT n, crm.rfm_thresholds_agg(g, g * 7 % 101, g::numeric, n) AS th
+          FROM generate_series(1, 101) g, (VALUES (3), (5), (7), (10)) v(n) GROUP BY n) t USING (n)
+ GROUP BY n ORDER BY n;
+
 DROP SCHEMA rfm_edge_t CASCADE;

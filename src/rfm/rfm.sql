@@ -330,7 +330,7 @@ CREATE AGGREGATE crm.rfm_thresholds_agg(recency_days integer, frequency integer,
   DESERIALFUNC = crm.rfm_thresholds_deserial, FINALFUNC = crm.rfm_thresholds_final,
   PARALLEL = SAFE);
 COMMENT ON AGGREGATE crm.rfm_thresholds_agg(integer, integer, numeric) IS
-  'quintile score bounds of a customer population (ties: the NTILE bucket of the first tied customer)';
+  'quintile score bounds of a customer population (ties: the NTILE bucket of the middle of the tied group)';
 
 CREATE AGGREGATE crm.rfm_thresholds_agg(recency_days integer, frequency integer, monetary numeric, n integer) (
   SFUNC = crm.rfm_thresholds_sfunc, STYPE = internal,
@@ -338,7 +338,7 @@ CREATE AGGREGATE crm.rfm_thresholds_agg(recency_days integer, frequency integer,
   DESERIALFUNC = crm.rfm_thresholds_deserial, FINALFUNC = crm.rfm_thresholds_final,
   PARALLEL = SAFE);
 COMMENT ON AGGREGATE crm.rfm_thresholds_agg(integer, integer, numeric, integer) IS
-  'n-quantile (3..10) score bounds of a customer population (ties: the NTILE bucket of the first tied customer)';
+  'n-quantile (3..10) score bounds of a customer population (ties: the NTILE bucket of the middle of the tied group)';
 
 CREATE FUNCTION crm.rfm_thresholds(r_max integer[], f_min integer[], m_min numeric[])
   RETURNS crm.rfm_thresholds

@@ -5,13 +5,15 @@
  *		crm.rfm_score(recency, frequency, monetary, thresholds) applies them,
  *		and crm.rfm_class(...) compares with the population means.
  *
- * Tie rule (deterministic): a customer's score is the NTILE(n) bucket that
- * the FIRST of its tied group would get, sorting ascending by frequency or
- * monetary and descending by recency days.  For distinct values this is
- * exactly NTILE(n); equal values always get equal scores.  It is stored as
- * bounds that are population values: score >= k+1 iff frequency >= f_min[k]
- * (monetary likewise), iff recency <= r_max[k]; a NULL bound is a score no
- * customer reaches (fewer customers than buckets, or a tie at the top).
+ * Tie rule (deterministic): a customer's score is the NTILE(n) bucket of
+ * the MIDDLE of its tied group (rank (a + b + 1) / 2 of ranks a..b), sorting
+ * ascending by frequency or monetary and descending by recency days: the
+ * mid-rank, as statistics ranks ties.  For distinct values this is exactly
+ * NTILE(n); equal values always get equal scores.  It is
+ * stored as bounds that are population values: score >= k+1 iff frequency
+ * >= f_min[k] (monetary likewise), iff recency <= r_max[k]; equal adjacent
+ * bounds skip a score (a wide tie); a NULL bound is a score no customer
+ * reaches (fewer customers than buckets, or a tie at the top).
  * Analysts' fixed thresholds use the same form (crm.rfm_thresholds()).
  */
 #include "postgres.h"
@@ -23,6 +25,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -408,77 +411,58 @@ rfm_cmp_numeric(const void *a, const void *b)
 }
 
 /*
- * rfm_tile_start: 0-based position of the first row of bucket k (1-based)
- * when NTILE(n) splits p rows: the first p % n buckets have one row more.
+ * rfm_tile_of: the 1-based NTILE(n) bucket of the 0-based row i of p rows
+ * (the first p % n buckets have one row more).
  */
-static int64
-rfm_tile_start(int64 p, int n, int k)
+static int
+rfm_tile_of(int64 p, int n, int64 i)
 {
 	int64		q = p / n;
 	int64		rem = p % n;
 
-	return (k - 1) * q + Min(k - 1, rem);
+	if (i < rem * (q + 1))
+		return (int) (i / (q + 1)) + 1;
+	return (int) (rem + (i - rem * (q + 1)) / q) + 1;
 }
 
 /*
- * rfm_upper_bounds / rfm_lower_bounds: bucket bounds over a sorted array,
- * using cmp on element pointers.  Lower (ascending dimensions): bound k =
- * first value greater than the value at start_k - 1.  Upper (recency, read
- * descending): bound k = last value smaller than the value at p - start_k.
- * found[k] false = no such value (bucket unreachable).
+ * rfm_bounds: bucket bounds over a sorted array of p values, cmp comparing
+ * element pointers.  Rows are ranked by goodness: ascending values, or
+ * descending ones when "descending" (recency days).  A group of tied rows at
+ * ranks a..b gets the NTILE(n) bucket of its middle rank (a + b + 1) / 2, so
+ * a single row gets its own NTILE bucket.  pos[k - 2] is the array index of
+ * the first value of the first group reaching bucket k; found[k - 2] false =
+ * no group reaches it.
  */
 static void
-rfm_lower_bounds(const char *sorted, Size width, int64 p, int n,
-				 int (*cmp) (const void *, const void *),
-				 int64 *pos, bool *found)
+rfm_bounds(const char *sorted, Size width, int64 p, int n,
+		   int (*cmp) (const void *, const void *), bool descending,
+		   int64 *pos, bool *found)
 {
+	int64		a = 0;
+	int			reached = 1;
 	int			k;
 
-	for (k = 2; k <= n; k++)
+	for (k = 0; k < n - 1; k++)
+		found[k] = false;
+#define RFM_AT(g) (sorted + (descending ? p - 1 - (g) : (g)) * width)
+	while (a < p)
 	{
-		int64		start = rfm_tile_start(p, n, k);
-		int64		j;
+		int64		b = a;
+		int			bucket;
 
-		found[k - 2] = false;
-		if (start >= p || start == 0)
-			continue;
-		j = start;
-		while (j < p && cmp(sorted + j * width, sorted + (start - 1) * width) == 0)
-			j++;
-		if (j < p)
+		CHECK_FOR_INTERRUPTS();
+		while (b + 1 < p && cmp(RFM_AT(b + 1), RFM_AT(a)) == 0)
+			b++;
+		bucket = rfm_tile_of(p, n, (a + b + 1) / 2);
+		for (; reached < bucket; reached++)
 		{
-			found[k - 2] = true;
-			pos[k - 2] = j;
+			found[reached - 1] = true;
+			pos[reached - 1] = descending ? p - 1 - a : a;
 		}
+		a = b + 1;
 	}
-}
-
-static void
-rfm_upper_bounds(const char *sorted, Size width, int64 p, int n,
-				 int (*cmp) (const void *, const void *),
-				 int64 *pos, bool *found)
-{
-	int			k;
-
-	for (k = 2; k <= n; k++)
-	{
-		int64		start = rfm_tile_start(p, n, k);
-		int64		pivot;
-		int64		j;
-
-		found[k - 2] = false;
-		if (start >= p || start == 0)
-			continue;
-		pivot = p - start;		/* ascending index of desc[start - 1] */
-		j = pivot;
-		while (j > 0 && cmp(sorted + (j - 1) * width, sorted + pivot * width) == 0)
-			j--;
-		if (j > 0)
-		{
-			found[k - 2] = true;
-			pos[k - 2] = j - 1;
-		}
-	}
+#undef RFM_AT
 }
 
 /*
@@ -529,7 +513,7 @@ CrmRfmBoundsCompute(RfmPopState *p, RfmBounds *b)
 
 	/* Recency: upper bounds, most recent scores highest. */
 	qsort(p->r, p->count, sizeof(int32), CrmRfmCmpInt32);
-	rfm_upper_bounds((char *) p->r, sizeof(int32), p->count, n, CrmRfmCmpInt32, pos, found);
+	rfm_bounds((char *) p->r, sizeof(int32), p->count, n, CrmRfmCmpInt32, true, pos, found);
 	for (k = 0; k < n - 1; k++)
 	{
 		b->r_ok[k] = found[k];
@@ -538,7 +522,7 @@ CrmRfmBoundsCompute(RfmPopState *p, RfmBounds *b)
 
 	/* Frequency: lower bounds. */
 	qsort(p->f, p->count, sizeof(int32), CrmRfmCmpInt32);
-	rfm_lower_bounds((char *) p->f, sizeof(int32), p->count, n, CrmRfmCmpInt32, pos, found);
+	rfm_bounds((char *) p->f, sizeof(int32), p->count, n, CrmRfmCmpInt32, false, pos, found);
 	for (k = 0; k < n - 1; k++)
 	{
 		b->f_ok[k] = found[k];
@@ -575,7 +559,7 @@ CrmRfmBoundsCompute(RfmPopState *p, RfmBounds *b)
 		else
 			msum = CrmRfmScaledToNumeric(sum, maxscale);
 		qsort(m, p->count, sizeof(int128), rfm_cmp_int128);
-		rfm_lower_bounds((char *) m, sizeof(int128), p->count, n, rfm_cmp_int128, pos, found);
+		rfm_bounds((char *) m, sizeof(int128), p->count, n, rfm_cmp_int128, false, pos, found);
 		for (k = 0; k < n - 1; k++)
 		{
 			b->m_ok[k] = found[k];
@@ -591,7 +575,7 @@ CrmRfmBoundsCompute(RfmPopState *p, RfmBounds *b)
 			msum = DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(msum),
 													   p->mnum[i]));
 		qsort(p->mnum, p->count, sizeof(Datum), rfm_cmp_numeric);
-		rfm_lower_bounds((char *) p->mnum, sizeof(Datum), p->count, n, rfm_cmp_numeric, pos, found);
+		rfm_bounds((char *) p->mnum, sizeof(Datum), p->count, n, rfm_cmp_numeric, false, pos, found);
 		for (k = 0; k < n - 1; k++)
 		{
 			b->m_ok[k] = found[k];
