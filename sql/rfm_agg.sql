@@ -66,11 +66,15 @@ SELECT (crm.rfm_agg(d, a, DATE '2024-01-10')).*
 SELECT crm.rfm_agg(d, a, DATE '2024-01-10') IS NULL AS no_counted_row
   FROM (VALUES (date '2024-01-01', 'NaN'::numeric)) v(d, a);
 
--- Errors.
-SELECT crm.rfm_agg(d, a, DATE '2024-01-10')
-  FROM (VALUES (date 'infinity', 1.0)) v(d, a);
-SELECT crm.rfm_agg(t, a, DATE '2024-01-10')
+-- Infinite order times are ignored, like NULL times (QA R3).
+SELECT (crm.rfm_agg(d, a, DATE '2024-01-10')).*
+  FROM (VALUES (date 'infinity', 1.0), ('-infinity', 2.0), ('2024-01-02', 4.0)) v(d, a);
+SELECT (crm.rfm_agg(t, a, DATE '2024-01-10')).*
+  FROM (VALUES (timestamptz '-infinity', 1.0), ('infinity', 2.0), ('2024-01-02 12:00', 4.0)) v(t, a);
+SELECT crm.rfm_agg(t, a, DATE '2024-01-10') IS NULL AS no_counted_row
   FROM (VALUES (timestamptz '-infinity', 1.0)) v(t, a);
+
+-- Errors.
 SELECT crm.rfm_agg(d, a, DATE 'infinity')
   FROM (VALUES (date '2024-01-01', 1.0)) v(d, a);
 SELECT crm.rfm_agg(d, a, asof)

@@ -80,4 +80,43 @@ SELECT n, count(*) FILTER (WHERE crm.rfm_f(crm.rfm_score(r, f, m, th)) <> nt_f
           FROM generate_series(1, 101) g, (VALUES (3), (5), (7), (10)) v(n) GROUP BY n) t USING (n)
  GROUP BY n ORDER BY n;
 
+-- R3: infinite order times are ignored everywhere, and orders dated after
+-- the as-of date (today for the tracked view) are not counted, so the
+-- tracked view equals crm.rfm(..., current_date) on the same data.
+CREATE TABLE rfm_edge_t.tt (c bigint, a timestamptz, m numeric);
+SELECT crm.rfm_track('rfm_edge_t.tt', 'c', 'a', 'm');
+CREATE FUNCTION rfm_edge_t.tt_differences() RETURNS bigint LANGUAGE sql AS $$
+  SELECT count(*) FROM (
+    (SELECT c, recency_days, frequency, monetary, avg_monetary, first_purchase, last_purchase,
+            tenure_days, orders, refunds, score, segment, class FROM rfm_edge_t.tt_rfm
+     EXCEPT ALL
+     SELECT * FROM crm.rfm('rfm_edge_t.tt', 'c', 'a', 'm', current_date))
+    UNION ALL
+    (SELECT * FROM crm.rfm('rfm_edge_t.tt', 'c', 'a', 'm', current_date)
+     EXCEPT ALL
+     SELECT c, recency_days, frequency, monetary, avg_monetary, first_purchase, last_purchase,
+            tenure_days, orders, refunds, score, segment, class FROM rfm_edge_t.tt_rfm)) d $$;
+INSERT INTO rfm_edge_t.tt VALUES (1, current_date - 30, 10), (2, 'infinity', 5), (3, current_date - 10, 'NaN'),
+  (4, '-infinity', 1), (5, current_date - 20, 1e300), (7, current_date - 200, 3), (8, current_date - 60, 4);
+-- Pending in the log, then folded, then rebuilt: the view is readable and exact.
+SELECT count(*) AS customers, rfm_edge_t.tt_differences() AS differences FROM rfm_edge_t.tt_rfm;
+SELECT crm.rfm_refresh('rfm_edge_t.tt');
+SELECT count(*) AS customers, rfm_edge_t.tt_differences() AS differences FROM rfm_edge_t.tt_rfm;
+-- Future-dated orders: a new customer only in the future, a known one with
+-- a future order too (its recency and scores stay those of today).
+INSERT INTO rfm_edge_t.tt VALUES (6, now() + interval '5 years', 3), (7, now() + interval '3 days', 100);
+SELECT c, recency_days >= 0 AS not_negative, frequency, orders, CASE WHEN c <> 5 THEN monetary END AS monetary_not_5
+  FROM rfm_edge_t.tt_rfm ORDER BY 1;
+SELECT rfm_edge_t.tt_differences() AS differences_pending;
+SELECT crm.rfm_refresh('rfm_edge_t.tt');
+SELECT c, recency_days >= 0 AS not_negative, frequency, orders, CASE WHEN c <> 5 THEN monetary END AS monetary_not_5
+  FROM rfm_edge_t.tt_rfm ORDER BY 1;
+SELECT rfm_edge_t.tt_differences() AS differences_folded;
+SELECT crm.rfm_rebuild('rfm_edge_t.tt');
+SELECT rfm_edge_t.tt_differences() AS differences_rebuilt;
+-- Deleting the future order of customer 7 changes nothing visible.
+DELETE FROM rfm_edge_t.tt WHERE c = 7 AND a > now();
+SELECT rfm_edge_t.tt_differences() AS differences_after_delete, count(*) AS customers FROM rfm_edge_t.tt_rfm;
+SELECT crm.rfm_untrack('rfm_edge_t.tt');
+
 DROP SCHEMA rfm_edge_t CASCADE;
