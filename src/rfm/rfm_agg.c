@@ -8,9 +8,9 @@
  *	  monetary total and is not a purchase; any other amount is a purchase;
  *	- frequency counts purchase DAYS: several orders on the same calendar day
  *	  (session time zone for timestamptz) are one purchase occasion;
- *	- rows dated after the as-of date, and rows with a NULL time or amount,
- *	  are ignored; a NULL as-of date means no cut-off (recency and tenure are
- *	  then NULL);
+ *	- rows dated after the as-of date, rows with a NULL or infinite time and
+ *	  rows with a NULL, NaN or infinite amount are ignored; a NULL as-of date
+ *	  means no cut-off (recency and tenure are then NULL);
  *	- recency = as_of - last purchase day, tenure = as_of - first purchase
  *	  day, average = monetary / frequency.
  *
