@@ -59,6 +59,7 @@ extern CrmRoaring *CrmRoaringCreate(MemoryContext cxt);
 extern void CrmRoaringFree(CrmRoaring *r);
 extern uint64 CrmTagsetCard(const CrmTagset *ts);
 extern CrmRoaring *CrmTagsetOpen(const CrmTagset *ts, MemoryContext cxt);
+extern void CrmTagsetDecode(const CrmTagset *ts, CrmRoaring *r);
 extern CrmTagset *CrmTagsetFromBitmap(roaring_bitmap_t *bm);
 extern CrmTagset *CrmTagsetFromRoaring(CrmRoaring *r);
 extern CrmTagset *CrmTagsetEmpty(void);
