@@ -66,6 +66,9 @@ extern CrmTagset *CrmTagsetEmpty(void);
 extern void CrmRoaringCheck(roaring_bitmap_t *bm);
 extern uint32 CrmTagsetElement(int64 v, const char *what);
 
+/* tags_init.c */
+extern int	crm_tagset_gin_max_query_keys;
+
 /* audience.c */
 extern int32 CrmTagLookup(const char *name, bool missing_ok);
 

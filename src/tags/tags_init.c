@@ -5,7 +5,13 @@
  */
 #include "postgres.h"
 
+#include "utils/guc.h"
+
 #include "common/areas.h"
+#include "tags/tags.h"
+
+/* crm_profile.tagset_gin_max_query_keys (see tagset_gin.c) */
+int			crm_tagset_gin_max_query_keys = 65536;
 
 /*
  * CrmTagsInit: define the area's settings.  Called once from _PG_init.
@@ -13,4 +19,12 @@
 void
 CrmTagsInit(void)
 {
+	DefineCustomIntVariable("crm_profile.tagset_gin_max_query_keys",
+							"Most members of a crm.tagset query value that a GIN index search looks up.",
+							"A larger && or <@ query scans the whole index and rechecks (so the planner "
+							"prefers another plan); a larger @> or = query looks up only its first members "
+							"and rechecks.",
+							&crm_tagset_gin_max_query_keys,
+							65536, 1, PG_INT32_MAX,
+							PGC_USERSET, 0, NULL, NULL, NULL);
 }
