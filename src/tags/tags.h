@@ -68,6 +68,7 @@ extern uint32 CrmTagsetElement(int64 v, const char *what);
 
 /* tags_init.c */
 extern int	crm_tagset_gin_max_query_keys;
+extern int	crm_audience_cache_size;
 
 /* audience.c */
 extern int32 CrmTagLookup(const char *name, bool missing_ok);
