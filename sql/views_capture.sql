@@ -1,7 +1,7 @@
 -- views_capture: the triggers keep crm_profile's copies and the per-customer
 -- summaries exact through INSERT, UPDATE, DELETE and TRUNCATE; the summary
 -- read at any moment equals a full recomputation, before and after the
--- pending deltas are folded.
+-- queued changes are applied.
 SET client_min_messages = warning;
 CREATE SCHEMA views_cap;
 CREATE TABLE views_cap.customers (id int PRIMARY KEY, name text, phone text, channel text);
