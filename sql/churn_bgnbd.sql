@@ -104,6 +104,10 @@ SELECT crm.bgnbd_p_alive(crm.bgnbd_model('NaN', 4.414, 0.793, 2.426), 2, 30, 38.
 SELECT crm.bgnbd_p_alive(ROW(NULL, 1, 1, 1, NULL, NULL, NULL, NULL)::crm.bgnbd_model, 2, 30, 38.86);
 SELECT crm.bgnbd_expected_purchases(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), -1);
 SELECT crm.bgnbd_probability(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), -1, 2);
+-- extreme parameters: an error, never NaN or infinity
+SELECT crm.bgnbd_conditional_purchases(crm.bgnbd_model(1, 1, 1e300, 1), 0, 0, 10, 10);
+SELECT crm.bgnbd_expected_purchases(crm.bgnbd_model(1e300, 1, 1, 1), 10);
+SELECT crm.bgnbd_probability(crm.bgnbd_model(1, 1e300, 1, 1), 0, 1e-300) AS p_no_purchase;
 
 -- A fit that cannot converge in the allowed iterations is returned with
 -- converged = false and a WARNING.

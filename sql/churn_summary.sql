@@ -25,6 +25,16 @@ SELECT count(*) AS customers,
 SELECT round((m).r::numeric, 3) AS r, round((m).alpha::numeric, 3) AS alpha,
        round((m).a::numeric, 3) AS a, round((m).b::numeric, 3) AS b, round((m).log_likelihood::numeric, 1) AS ll
   FROM (SELECT crm.bgnbd_fit((s).x, (s).t_x, (s)."T") AS m FROM churn_test.summary) f;
+-- numeric amounts (the usual money type, read without a text round trip)
+-- give exactly the summaries of float8 amounts
+SELECT count(*) AS differing FROM churn_test.summary q
+  JOIN (SELECT customer_id, crm.purchase_summary(ordered_at, amount::float8, '1997-09-30', '1 week', '13 weeks') AS s
+          FROM churn_test.orders GROUP BY customer_id) f USING (customer_id)
+ WHERE q.s IS DISTINCT FROM f.s;
+SELECT a, (crm.purchase_summary('2020-01-01', a, '2020-01-01', '1 day', '1 day')).total_spend = a::float8 AS exact
+  FROM unnest('{0, -0.01, 123456789012.34, 0.0001, 1e-7, 12345678901234567890, 3.14159265358979323846, -1.23456e12, 65535.9999}'::numeric[]) a
+ GROUP BY a ORDER BY a;
+SELECT crm.purchase_summary('2020-01-01', 'NaN'::numeric, '2020-01-01', '1 day', '1 day');
 -- The fitting aggregates also take the summaries directly (same models).
 SELECT crm.bgnbd_fit(s) = (SELECT crm.bgnbd_fit((s).x, (s).t_x, (s)."T") FROM churn_test.summary) AS bgnbd_same,
        crm.gammagamma_fit(s) = (SELECT crm.gammagamma_fit((s).x, (s).mean_spend) FROM churn_test.summary) AS gammagamma_same,

@@ -1,4 +1,5 @@
 -- identity_link: the identity store end to end: a registered source table,
+\set SHOW_CONTEXT never
 -- matching on insert, batch linking, transitive links, stable golden ids,
 -- unmerge, the merge log, explanations and survivorship.
 CREATE SCHEMA idt;
@@ -139,5 +140,8 @@ SELECT crm.identity_golden_id('leads', 'L1') = crm.identity_golden_id('web', '1'
 SELECT crm.identity_unregister('leads');
 SELECT crm.identity_unregister('web');
 SELECT count(*) FROM crm.identity_record;
+-- an empty store links to nothing
+SELECT records, candidate_pairs, matched_pairs, clusters, changed FROM crm.identity_link();
+SELECT * FROM crm.identity_candidate_pairs(1);
 DROP SCHEMA idt CASCADE;
 TRUNCATE crm.identity_merge_log, crm.identity_model, crm.identity_pair;

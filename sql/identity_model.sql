@@ -1,4 +1,5 @@
 -- identity_model: comparison vectors, EM without labels, scores,
+\set SHOW_CONTEXT never
 -- explanations, connected components.
 
 -- A helper turning a gamma into readable levels.
@@ -26,11 +27,16 @@ SELECT a, b, pg_temp.levels(crm.identity_compare(a, b))
     ARRAY['peter', 'brown', '1990-05-06', '+14155552671', NULL, '7654321', '99 low lane', 'sydney', '2000']),
    (ARRAY['a', 'b', '1980-02-03', '+4420794600', NULL, NULL, NULL, NULL, NULL],
     ARRAY['a', 'b', '1980-02-13', '+8620794600', NULL, NULL, NULL, NULL, NULL])) v(a, b);
--- names are compared on code points
+-- names go through the names area's comparator: Chinese against pinyin,
+-- nicknames, traditional characters (normalised in the features)
 SELECT pg_temp.levels(crm.identity_compare(ARRAY['伟', '张', NULL, NULL, NULL, NULL, NULL, NULL, NULL],
-                                           ARRAY['伟', '张', NULL, NULL, NULL, NULL, NULL, NULL, NULL])),
+                                           ARRAY['wei', 'zhang', NULL, NULL, NULL, NULL, NULL, NULL, NULL])) AS han_pinyin,
+       pg_temp.levels(crm.identity_compare(ARRAY['bob', 'smith', NULL, NULL, NULL, NULL, NULL, NULL, NULL],
+                                           ARRAY['robert', 'smith', NULL, NULL, NULL, NULL, NULL, NULL, NULL])) AS nickname,
        pg_temp.levels(crm.identity_compare(ARRAY['娜娜', '欧阳', NULL, NULL, NULL, NULL, NULL, NULL, NULL],
-                                           ARRAY['娜', '欧阳', NULL, NULL, NULL, NULL, NULL, NULL, NULL]));
+                                           ARRAY['娜', '欧阳', NULL, NULL, NULL, NULL, NULL, NULL, NULL])) AS short_given;
+SELECT crm.identity_features('張偉', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL) AS traditional,
+       crm.identity_features(NULL, 'José', 'Müller', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL) AS accents;
 SELECT crm.identity_compare(ARRAY['a'], ARRAY['a']);
 SELECT crm.identity_compare('{{a,b},{c,d}}'::text[], '{{a,b},{c,d}}'::text[]);
 

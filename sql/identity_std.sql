@@ -1,4 +1,5 @@
 -- identity_std: the field standardisers, valid, invalid and edge cases.
+\set SHOW_CONTEXT never
 
 -- Phone numbers: libphonenumber, E.164, region from the argument or from
 -- crm_profile.default_region.

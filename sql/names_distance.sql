@@ -25,6 +25,13 @@ SELECT count(*) AS asymmetric
   FROM (VALUES ('MARTHA', 'MARHTA'), ('DIXON', 'DICKSONX'), ('张三丰', '张三')) v(a, b)
  WHERE crm.jaro_winkler(a, b) <> crm.jaro_winkler(b, a);
 
+-- The bit-parallel Jaro-Winkler (second string <= 64 characters) agrees with
+-- the textbook loop (taken when the second string is longer).
+SELECT count(*) AS pairs, count(*) FILTER (WHERE crm.jaro_winkler(a, b) <> crm.jaro_winkler(b, a)) AS paths_differ
+  FROM (SELECT left(translate(repeat(md5(g::text), 4), '0123456789', 'abcabcabca'), 65 + g % 30) AS a,
+               left(translate(repeat(md5((g + 7)::text), 4), '0123456789', 'abcabcabca'), 20 + g % 40) AS b
+          FROM generate_series(1, 500) g) s;
+
 -- Early exit: above max_d the result is max_d + 1.
 SELECT crm.levenshtein('kitten', 'sitting', 3) AS at_limit,
        crm.levenshtein('kitten', 'sitting', 2) AS above_2,

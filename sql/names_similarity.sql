@@ -8,6 +8,8 @@ SELECT a, b, round(crm.name_similarity(a, b)::numeric, 4) AS similarity
     ('张三', 'Zhang San'),                 -- pinyin
     ('張三', 'San Zhang'),
     ('张小明', 'Xiaoming Zhang'),
+    ('张小明', 'Xiao Ming Zhang'),         -- Western order, syllables split
+    ('张小明', 'Xiao Ming Wang'),
     ('单雄信', 'Shan Xiongxin'),           -- surname reading
     ('欧阳修', 'Ouyang Xiu'),              -- compound surname
     ('张小明', '章小明'),                  -- same reading, other character

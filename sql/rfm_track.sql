@@ -30,6 +30,9 @@ SELECT orders_table, customer_col, at_col, amount_col, time_zone, log_table, day
 SELECT customer_id, frequency, monetary, first_purchase, last_purchase, orders, refunds, score
   FROM rfm_track_t.orders_rfm ORDER BY 1;
 SELECT * FROM rfm_track_t.diff;
+-- A plain table: inserts and deletes captured per statement (transition
+-- tables), updates of the three columns per row, TRUNCATE per statement.
+SELECT tgname, tgtype, tgattr::text FROM pg_trigger WHERE tgrelid = 'rfm_track_t.orders'::regclass ORDER BY 1;
 
 -- Changes go to the log; the view includes them before any refresh.
 INSERT INTO rfm_track_t.orders VALUES (8, 2, '2024-04-01 10:00+00', 20.00, 'paid'),
@@ -105,6 +108,23 @@ SELECT (SELECT count(*) FROM rfm_track_t.orders_rfm) AS view_rows,
        (SELECT count(*) FROM rfm_track_t.orders_rfm_days) AS day_rows,
        (SELECT count(*) FROM rfm_track_t.orders_rfm_log) AS log_rows;
 
+-- MERGE and INSERT ... ON CONFLICT: only rows really inserted, updated, deleted.
+MERGE INTO rfm_track_t.orders o
+USING (VALUES (20000::bigint, 3::bigint, timestamptz '2024-07-01 10:00+00', 50.00), (10000, 77, '2024-06-01 10:00+00', 40.00)) v(id, c, t, a)
+   ON o.order_id = v.id
+ WHEN MATCHED THEN UPDATE SET amount = v.a
+ WHEN NOT MATCHED THEN INSERT VALUES (v.id, v.c, v.t, v.a, 'paid');
+MERGE INTO rfm_track_t.orders o USING (VALUES (20000::bigint)) v(id) ON o.order_id = v.id
+ WHEN MATCHED THEN DELETE;
+INSERT INTO rfm_track_t.orders VALUES (10000, 77, '2024-06-01 10:00+00', 1.00, 'paid') ON CONFLICT DO NOTHING;
+INSERT INTO rfm_track_t.orders VALUES (10000, 77, '2024-06-01 10:00+00', 1.00, 'paid'), (10001, 78, '2024-06-02 10:00+00', 2.00, 'paid')
+    ON CONFLICT (order_id) DO UPDATE SET amount = excluded.amount + 100;
+SELECT customer, at, amount, sign FROM rfm_track_t.orders_rfm_log WHERE customer IN (3, 77, 78) ORDER BY customer, at, sign, amount;
+SELECT * FROM rfm_track_t.diff;
+DELETE FROM rfm_track_t.orders WHERE order_id IN (10000, 10001);
+SELECT crm.rfm_refresh('rfm_track_t.orders') > 0 AS folded;
+SELECT * FROM rfm_track_t.diff;
+
 -- A broken set-up never fails the application's statement: it warns.
 ALTER TABLE rfm_track_t.orders_rfm_log RENAME TO moved_log;
 INSERT INTO rfm_track_t.orders VALUES (20000, 1, '2024-06-01 10:00+00', 1.00, 'paid');
@@ -131,6 +151,24 @@ CREATE TRIGGER wrong_args AFTER INSERT ON rfm_track_t.other FOR EACH ROW EXECUTE
 DROP TRIGGER wrong ON rfm_track_t.other;
 INSERT INTO rfm_track_t.other VALUES (1);
 DROP TABLE rfm_track_t.other;
+
+-- Partitioned orders: captured per row, also rows written to a partition
+-- directly and to partitions created later.
+CREATE TABLE rfm_track_t.p (order_id int, customer_id int, ordered_at date, amount numeric) PARTITION BY RANGE (ordered_at);
+CREATE TABLE rfm_track_t.p1 PARTITION OF rfm_track_t.p FOR VALUES FROM ('2020-01-01') TO ('2025-01-01');
+SELECT crm.rfm_track('rfm_track_t.p', 'customer_id', 'ordered_at', 'amount');
+INSERT INTO rfm_track_t.p VALUES (1, 1, '2024-01-01', 10);
+INSERT INTO rfm_track_t.p1 VALUES (2, 1, '2024-02-01', 5);
+CREATE TABLE rfm_track_t.p2 PARTITION OF rfm_track_t.p FOR VALUES FROM ('2025-01-01') TO ('2030-01-01');
+INSERT INTO rfm_track_t.p2 VALUES (3, 2, '2025-02-01', 7);
+UPDATE rfm_track_t.p SET ordered_at = '2025-03-01' WHERE order_id = 1;     -- moves to another partition
+SELECT customer_id, frequency, monetary, first_purchase, last_purchase FROM rfm_track_t.p_rfm ORDER BY 1;
+SELECT crm.rfm_refresh('rfm_track_t.p');
+SELECT customer, frequency, monetary FROM rfm_track_t.p_rfm_summary ORDER BY 1;
+SELECT tgrelid::regclass, tgname FROM pg_trigger
+ WHERE tgname LIKE 'crm_rfm%' AND tgrelid::regclass::text LIKE 'rfm_track_t.p%' ORDER BY 1, 2;
+SELECT crm.rfm_untrack('rfm_track_t.p');
+SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgrelid::regclass::text LIKE 'rfm_track_t.p%';
 
 -- Errors of the API.
 SELECT crm.rfm_track('rfm_track_t.orders', 'customer_id', 'ordered_at', 'amount');

@@ -418,8 +418,9 @@ crm_bgnbd_loglik(PG_FUNCTION_ARGS)
 	CrmBgnbdModelParams(fcinfo, 0, p);
 	CrmBgnbdCheckHistory(x, tx, T);
 	bgnbd_x_terms(p, x, false, &xt);
-	PG_RETURN_FLOAT8(bgnbd_customer(p, &xt, log(p[P_ALPHA] + T), 1.0 / (p[P_ALPHA] + T),
-									log(p[P_ALPHA] + tx), 1.0 / (p[P_ALPHA] + tx), NULL, 0.0));
+	PG_RETURN_FLOAT8(CrmChurnFinite(bgnbd_customer(p, &xt, log(p[P_ALPHA] + T), 1.0 / (p[P_ALPHA] + T),
+												   log(p[P_ALPHA] + tx), 1.0 / (p[P_ALPHA] + tx), NULL, 0.0),
+									 "log-likelihood"));
 }
 
 /*
@@ -455,7 +456,7 @@ crm_bgnbd_p_alive(PG_FUNCTION_ARGS)
 
 	CrmBgnbdModelParams(fcinfo, 0, p);
 	CrmBgnbdCheckHistory(x, tx, T);
-	PG_RETURN_FLOAT8(bgnbd_p_alive(p, x, tx, T));
+	PG_RETURN_FLOAT8(CrmChurnFinite(bgnbd_p_alive(p, x, tx, T), "P(alive)"));
 }
 
 /*
@@ -486,9 +487,10 @@ CrmBgnbdConditional(const double *p, double x, double tx, double T, double t)
 				 errmsg("cannot forecast with a + b = \"%g\" for a customer without repeat purchases", a + b),
 				 errdetail("The expectation needs a + b + x > 1.")));
 	z = t / (alpha + T + t);
-	return c / (a - 1.0)
-		* (1.0 - exp((a - 1.0) * log1p(-z)) * CrmHyp2f1(a + b - 1.0 - r, a - 1.0, c, z))
-		* bgnbd_p_alive(p, x, tx, T);
+	return CrmChurnFinite(c / (a - 1.0)
+						  * (1.0 - exp((a - 1.0) * log1p(-z)) * CrmHyp2f1(a + b - 1.0 - r, a - 1.0, c, z))
+						  * bgnbd_p_alive(p, x, tx, T),
+						  "expected number of purchases");
 }
 
 /*
@@ -580,7 +582,7 @@ crm_bgnbd_probability(PG_FUNCTION_ARGS)
 	lp = log(t / (alpha + t));
 	lbab = lgamma(a) + lgamma(b) - lgamma(a + b);
 	result = exp(lgamma(a) + lgamma(b + n) - lgamma(a + b + n) - lbab
-				 + lgamma(r + n) - lgamma(r) - lgamma(n + 1.0) + r * lq + n * lp);
+				 + lgamma(r + n) - lgamma(r) - lgamma(n + 1.0) + r * lq + (n > 0 ? n * lp : 0.0));
 	if (n > 0)
 	{
 		double		head = 0.0,
@@ -589,7 +591,7 @@ crm_bgnbd_probability(PG_FUNCTION_ARGS)
 		int			j;
 
 		for (j = 0; j < n; j++)
-			head += exp(lgamma(r + j) - lgamma(r) - lgamma(j + 1.0) + r * lq + j * lp);
+			head += exp(lgamma(r + j) - lgamma(r) - lgamma(j + 1.0) + r * lq + (j > 0 ? j * lp : 0.0));
 		if (head < 0.9)
 			tail = 1.0 - head;
 		else
@@ -606,5 +608,5 @@ crm_bgnbd_probability(PG_FUNCTION_ARGS)
 		}
 		result += exp(lgamma(a + 1.0) + lgamma(b + n - 1.0) - lgamma(a + b + n) - lbab) * tail;
 	}
-	PG_RETURN_FLOAT8(result);
+	PG_RETURN_FLOAT8(CrmChurnFinite(result, "probability"));
 }

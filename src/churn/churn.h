@@ -54,6 +54,7 @@ extern void CrmMinimize(CrmObjective f, void *arg, double *theta, int n,
 extern double CrmDigamma(double x);
 extern double CrmHyp2f1(double a, double b, double c, double z);
 extern double CrmLog1pExp(double x);
+extern double CrmChurnFinite(double v, const char *what);
 
 /* BG/NBD pieces used by the CLV (bgnbd.c) */
 extern void CrmBgnbdCheckHistory(double x, double tx, double T);

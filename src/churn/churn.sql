@@ -174,6 +174,20 @@ CREATE AGGREGATE crm.purchase_summary(day date, amount float8, calibration_end d
 COMMENT ON AGGREGATE crm.purchase_summary(date, float8, date, interval, interval) IS
   'Per-customer summary of orders (use with GROUP BY customer): frequency = distinct repeat purchase days up to calibration_end, recency and age in time_unit, mean repeat spend, activity in the recent_window before calibration_end, and purchase days after it';
 
+CREATE FUNCTION crm.purchase_summary_numeric_sfunc(internal, date, numeric, date, interval, interval) RETURNS internal
+  LANGUAGE C IMMUTABLE PARALLEL SAFE    -- not STRICT: rows without a day are skipped, a NULL amount counts 0
+  AS 'MODULE_PATHNAME', 'crm_purchase_summary_numeric_sfunc';
+COMMENT ON FUNCTION crm.purchase_summary_numeric_sfunc(internal, date, numeric, date, interval, interval) IS
+  'Transition function of crm.purchase_summary for numeric amounts (converted without a text round trip)';
+CREATE AGGREGATE crm.purchase_summary(day date, amount numeric, calibration_end date,
+                                      time_unit interval, recent_window interval) (
+  SFUNC = crm.purchase_summary_numeric_sfunc, STYPE = internal,
+  COMBINEFUNC = crm.purchase_summary_combine, SERIALFUNC = crm.purchase_summary_serial,
+  DESERIALFUNC = crm.purchase_summary_deserial, FINALFUNC = crm.purchase_summary_final,
+  SSPACE = 128, PARALLEL = SAFE);
+COMMENT ON AGGREGATE crm.purchase_summary(date, numeric, date, interval, interval) IS
+  'crm.purchase_summary for numeric amounts (money columns): the same summary, the amount read as float8';
+
 CREATE FUNCTION crm.bgnbd_fit_summary_sfunc(internal, crm.purchase_summary) RETURNS internal
   LANGUAGE C IMMUTABLE PARALLEL SAFE    -- not STRICT: NULL rows are skipped
   AS 'MODULE_PATHNAME', 'crm_bgnbd_fit_summary_sfunc';
@@ -279,7 +293,7 @@ BEGIN
   RETURN QUERY EXECUTE format($q$
     WITH s AS (
       SELECT %1$I::bigint AS customer_id,
-             crm.purchase_summary(%2$I::date, %3$I::float8, $1, $3, '1 day') AS s
+             crm.purchase_summary(%2$I::date, %3$I, $1, $3, '1 day') AS s
         FROM %4$s
        WHERE %2$I::date <= $2
        GROUP BY 1),
@@ -334,7 +348,7 @@ BEGIN
   RETURN QUERY EXECUTE format($q$
     WITH s AS MATERIALIZED (
       SELECT %1$I::bigint AS customer_id,
-             crm.purchase_summary(%2$I::date, %3$I::float8, $1, $2, $3) AS s
+             crm.purchase_summary(%2$I::date, %3$I, $1, $2, $3) AS s
         FROM %4$s
        WHERE %2$I::date <= $1
        GROUP BY 1),

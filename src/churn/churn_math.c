@@ -57,11 +57,27 @@ CrmLog1pExp(double x)
 }
 
 /*
+ * CrmChurnFinite: v, or 22003 if it is not finite (extreme model parameters
+ * can overflow a forecast; a NaN is never returned silently).
+ */
+double
+CrmChurnFinite(double v, const char *what)
+{
+	if (!isfinite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s is out of range for these model parameters", what),
+				 errhint("Check the model: its parameters are extreme.")));
+	return v;
+}
+
+/*
  * CrmHyp2f1: the Gauss hypergeometric function 2F1(a, b; c; z) for
  * 0 <= z < 1 by its power series.  Callers transform their arguments so
  * that the terms stay small (Euler's transformation); the series is cut
- * when a term no longer changes the sum.  It raises 22003 if a million terms
- * are not enough (z extremely close to 1), rather than return a wrong sum.
+ * when a term no longer changes the sum.  It raises 22003 if the sum
+ * overflows (extreme parameters) or a million terms are not enough (z
+ * extremely close to 1), rather than return a wrong sum.
  */
 double
 CrmHyp2f1(double a, double b, double c, double z)
@@ -78,6 +94,8 @@ CrmHyp2f1(double a, double b, double c, double z)
 		sum += term;
 		if (fabs(term) <= 1e-16 * fabs(sum) && n > 2)
 			return sum;
+		if (!isfinite(sum))
+			CrmChurnFinite(sum, "expected number of purchases");
 		if ((n & 0xFFFF) == 0xFFFF)
 			CHECK_FOR_INTERRUPTS();
 	}

@@ -318,7 +318,7 @@ crm_gammagamma_expected_spend(PG_FUNCTION_ARGS)
 
 	gg_model_params(fcinfo, 0, p);
 	gg_check(x, m);
-	PG_RETURN_FLOAT8(gg_expected_spend(p, x, m));
+	PG_RETURN_FLOAT8(CrmChurnFinite(gg_expected_spend(p, x, m), "expected spend"));
 }
 
 PG_FUNCTION_INFO_V1(crm_gammagamma_loglik);
@@ -354,7 +354,7 @@ crm_gammagamma_loglik(PG_FUNCTION_ARGS)
 	d.ncustomers = 1;
 	for (i = 0; i < 3; i++)
 		theta[i] = log(p[i]);
-	PG_RETURN_FLOAT8(-gg_objective(theta, grad, &d));
+	PG_RETURN_FLOAT8(CrmChurnFinite(-gg_objective(theta, grad, &d), "log-likelihood"));
 }
 
 PG_FUNCTION_INFO_V1(crm_clv);
@@ -416,5 +416,5 @@ crm_clv(PG_FUNCTION_ARGS)
 		total += (e - prev) * disc;
 		prev = e;
 	}
-	PG_RETURN_FLOAT8(margin * spend * total);
+	PG_RETURN_FLOAT8(CrmChurnFinite(margin * spend * total, "lifetime value"));
 }

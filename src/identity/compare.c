@@ -9,8 +9,9 @@
  * identity.h).  A field missing on either side gets IDENTITY_MISSING.
  *
  * Name similarity goes through CrmIdentityNameSimilarity, the one seam to the
- * names area's comparator; until that is linked it is Jaro-Winkler on code
- * points.
+ * names area's comparator (CrmNameSimilarityNormalized: token order,
+ * initials, nicknames, Chinese through pinyin, typos).  Addresses and places
+ * use Jaro-Winkler, ids and codes a bounded edit distance.
  */
 #include "postgres.h"
 
@@ -21,6 +22,7 @@
 #include "utils/builtins.h"
 
 #include "identity/identity.h"
+#include "names/names.h"
 
 PG_FUNCTION_INFO_V1(crm_identity_compare);
 
@@ -193,21 +195,17 @@ CrmIdentityLevenshteinBounded(const char *a, int alen, const char *b, int blen, 
 }
 
 /*
- * CrmIdentityNameSimilarity: similarity of two cleaned names in [0, 1].  The
- * seam to the names area's comparator.
+ * CrmIdentityNameSimilarity: similarity of two normalised names in [0, 1]
+ * (crm.name_similarity of the names area).
  */
 double
 CrmIdentityNameSimilarity(const char *a, int alen, const char *b, int blen)
 {
-	return CrmIdentityJaroWinkler(a, alen, b, blen);
+	return CrmNameSimilarityNormalized(a, alen, b, blen);
 }
 
-/* One feature of a record: pointer and length, NULL when missing. */
-typedef struct Feature
-{
-	const char *s;
-	int			len;
-} Feature;
+/* Feature (CrmFeature) is one field of a record: pointer and length. */
+typedef CrmFeature Feature;
 
 /*
  * sim_level: level 3 exact, 2 similarity >= 0.92, 1 >= 0.80, else 0.
@@ -238,7 +236,7 @@ feq(Feature a, Feature b)
  * alignment too (given and family written the other way round).
  */
 static void
-name_levels_of(Feature *a, Feature *b, int *lg, int *lf)
+name_levels_of(const Feature *a, const Feature *b, int *lg, int *lf)
 {
 	bool		g = a[IDF_GIVEN].s && b[IDF_GIVEN].s;
 	bool		f = a[IDF_FAMILY].s && b[IDF_FAMILY].s;
@@ -319,11 +317,12 @@ place_level(Feature a, Feature b)
 }
 
 /*
- * get_features: the IDENTITY_NFIELDS features of a text[]; empty strings and
- * NULL elements are missing.  Rejects arrays of the wrong shape.
+ * CrmIdentityGetFeatures: the IDENTITY_NFIELDS features of a text[]; empty
+ * strings and NULL elements are missing.  Rejects arrays of the wrong shape.
+ * The features point into the (detoasted) array.
  */
-static void
-get_features(ArrayType *arr, Feature *f)
+void
+CrmIdentityGetFeatures(ArrayType *arr, CrmFeature *f)
 {
 	Datum	   *elems;
 	bool	   *nulls;
@@ -359,19 +358,14 @@ get_features(ArrayType *arr, Feature *f)
 }
 
 /*
- * crm_identity_compare: crm.identity_compare(a text[], b text[]) -> int4 gamma.
+ * CrmIdentityCompareFeatures: the gamma of two records' features.
  */
-Datum
-crm_identity_compare(PG_FUNCTION_ARGS)
+uint32
+CrmIdentityCompareFeatures(const CrmFeature *a, const CrmFeature *b)
 {
-	Feature		a[IDENTITY_NFIELDS];
-	Feature		b[IDENTITY_NFIELDS];
 	uint32		gamma = 0;
 	int			lv[IDENTITY_NFIELDS];
 	int			i;
-
-	get_features(PG_GETARG_ARRAYTYPE_P(0), a);
-	get_features(PG_GETARG_ARRAYTYPE_P(1), b);
 
 	name_levels_of(a, b, &lv[IDF_GIVEN], &lv[IDF_FAMILY]);
 	for (i = IDF_BIRTH; i < IDENTITY_NFIELDS; i++)
@@ -406,5 +400,19 @@ crm_identity_compare(PG_FUNCTION_ARGS)
 	}
 	for (i = 0; i < IDENTITY_NFIELDS; i++)
 		gamma |= (uint32) lv[i] << (i * IDENTITY_LEVEL_BITS);
-	PG_RETURN_INT32((int32) gamma);
+	return gamma;
+}
+
+/*
+ * crm_identity_compare: crm.identity_compare(a text[], b text[]) -> int4 gamma.
+ */
+Datum
+crm_identity_compare(PG_FUNCTION_ARGS)
+{
+	Feature		a[IDENTITY_NFIELDS];
+	Feature		b[IDENTITY_NFIELDS];
+
+	CrmIdentityGetFeatures(PG_GETARG_ARRAYTYPE_P(0), a);
+	CrmIdentityGetFeatures(PG_GETARG_ARRAYTYPE_P(1), b);
+	PG_RETURN_INT32((int32) CrmIdentityCompareFeatures(a, b));
 }

@@ -16,6 +16,7 @@
 
 #include "identity/identity.h"
 #include "identity/identity_text.h"
+#include "names/names.h"
 
 PG_FUNCTION_INFO_V1(crm_identity_features);
 
@@ -84,7 +85,8 @@ postcode(const char *in, int len)
  * family_name, birth_date, phone, phone_region, email, national_id,
  * address, city, postcode) -> text[] of IDENTITY_NFIELDS (NULL = missing).
  * Not strict: any argument may be NULL.  Given and family names come from
- * full_name only when both are NULL.
+ * full_name only when both are NULL; either is then normalised by the names
+ * area (crm.name_normalize).
  */
 Datum
 crm_identity_features(PG_FUNCTION_ARGS)
@@ -128,6 +130,16 @@ crm_identity_features(PG_FUNCTION_ARGS)
 		if (s[A_FAMILY] != NULL)
 			out[IDF_FAMILY] = CrmIdentityNameClean(s[A_FAMILY], l[A_FAMILY]);
 	}
+	/* the names area's canonical spelling (simplified Chinese, no accents) */
+	for (i = IDF_GIVEN; i <= IDF_FAMILY; i++)
+		if (out[i] != NULL)
+		{
+			int			nlen;
+
+			out[i] = CrmNameNormalize(out[i], strlen(out[i]), &nlen);
+			if (nlen == 0)
+				out[i] = NULL;
+		}
 	if (s[A_BIRTH] != NULL)
 	{
 		CrmStdBirthDate(s[A_BIRTH], l[A_BIRTH], &r);

@@ -11,6 +11,7 @@
 #define CRM_IDENTITY_H
 
 #include "fmgr.h"
+#include "utils/array.h"
 
 /* The compared fields, in the order of their bits in a gamma. */
 typedef enum IdentityField
@@ -76,6 +77,16 @@ extern void CrmIdentityNameSplit(const char *in, int inlen, char **given, char *
 
 extern Datum CrmIdentityStdResult(FunctionCallInfo fcinfo, const char *value,
 								  bool valid, const char *note);
+
+/* One feature (field value) of a record: pointer and length, NULL = missing. */
+typedef struct CrmFeature
+{
+	const char *s;
+	int			len;
+} CrmFeature;
+
+extern void CrmIdentityGetFeatures(ArrayType *arr, CrmFeature *f);
+extern uint32 CrmIdentityCompareFeatures(const CrmFeature *a, const CrmFeature *b);
 
 /* Comparator seam: similarity of two normalised names in [0, 1]. */
 extern double CrmIdentityNameSimilarity(const char *a, int alen,

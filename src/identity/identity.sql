@@ -111,6 +111,13 @@ CREATE FUNCTION crm.identity_compare(a text[], b text[]) RETURNS int4
 COMMENT ON FUNCTION crm.identity_compare(text[], text[]) IS
   'Comparison vector (gamma) of two feature arrays: one level per field packed 3 bits a field (7 = missing); names compared in both orders.';
 
+CREATE FUNCTION crm.identity_candidate_pairs(max_block int4)
+  RETURNS TABLE (record_a int8, record_b int8, gamma int4)
+  LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+  AS 'MODULE_PATHNAME', 'crm_identity_candidate_pairs';
+COMMENT ON FUNCTION crm.identity_candidate_pairs(int4) IS
+  'Blocking and comparison of the whole identity store in one pass: the union of the pairs sharing any blocking key (blocks of at most max_block records) with their comparison vectors.';
+
 CREATE TYPE crm.identity_model_fit AS
   (lambda float8, m float8[], u float8[], iterations int4, converged boolean);
 COMMENT ON TYPE crm.identity_model_fit IS
@@ -188,7 +195,7 @@ CREATE TABLE crm.identity_blocking_rule (
 COMMENT ON TABLE crm.identity_blocking_rule IS
   'Blocking rules: SQL expressions over f, the features array (f[1] given, f[2] family, f[3] birth date, f[4] phone, f[5] e-mail, f[6] national id, f[7] address, f[8] city, f[9] postcode); records sharing a value of any enabled rule are compared.';
 INSERT INTO crm.identity_blocking_rule (rule, expression, builtin) VALUES
-  ('name',       'least(crm.identity_name_key(f[1]), crm.identity_name_key(f[2])) || greatest(crm.identity_name_key(f[1]), crm.identity_name_key(f[2]))', true),
+  ('name',       'crm.name_phonetic(concat_ws('' '', f[1], f[2]))', true),
   ('birth_date', 'f[3]', true),
   ('phone',      'f[4]', true),
   ('email',      'f[5]', true),
@@ -269,7 +276,6 @@ CREATE TABLE crm.identity_merge_log (
 );
 COMMENT ON TABLE crm.identity_merge_log IS
   'Every change of a record''s golden id: assign (first id), merge (its cluster joined another), split (it left a cluster), unmerge (by hand), remove (record deleted).';
-CREATE INDEX identity_merge_log_record ON crm.identity_merge_log (record_id);
 SELECT pg_catalog.pg_extension_config_dump('crm.identity_merge_log', '');
 ALTER SEQUENCE crm.identity_merge_log_seq OWNED BY crm.identity_merge_log.log_id;
 SELECT pg_catalog.pg_extension_config_dump('crm.identity_merge_log_seq', '');
@@ -677,6 +683,7 @@ COMMENT ON FUNCTION crm.identity_unregister(text) IS
 CREATE FUNCTION crm.identity_load(source text) RETURNS int8
   LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
   SET search_path = pg_catalog, pg_temp
+  SET jit = off
 AS $$
 DECLARE
   s crm.identity_source;
@@ -708,7 +715,8 @@ BEGIN
       FROM (SELECT x.*, crm.identity_features(full_name, given_name, family_name, birth_date, phone, %L,
                                               email, national_id, address, city, postcode) AS f
               FROM (SELECT %s FROM %s) x
-             WHERE x.source_key IS NOT NULL) y
+             WHERE x.source_key IS NOT NULL
+            OFFSET 0) y  -- OFFSET 0: compute f once, not once per use
     ON CONFLICT ON CONSTRAINT identity_record_source_source_key_key DO UPDATE
        SET full_name = excluded.full_name, given_name = excluded.given_name,
            family_name = excluded.family_name, birth_date = excluded.birth_date,
@@ -738,6 +746,7 @@ CREATE FUNCTION crm.identity_link(threshold float8 DEFAULT NULL, max_iter int4 D
   LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
   -- not STRICT: NULL threshold = crm_profile.identity_threshold
   SET search_path = pg_catalog, pg_temp
+  SET jit = off
 AS $$
 DECLARE
   t0 timestamptz := clock_timestamp();
@@ -752,6 +761,7 @@ DECLARE
   fit crm.identity_model_fit;
   ea int8[];
   eb int8[];
+  nupd int8;
 BEGIN
   IF thr IS NULL OR thr < 0 OR thr > 1 THEN
     RAISE EXCEPTION 'threshold % is out of range', thr USING ERRCODE = '22003',
@@ -765,24 +775,9 @@ BEGIN
 
   -- 1. blocking: the union of the pairs sharing a key of any rule,
   --    leaving out keys shared by more than crm_profile.identity_max_block
-  SET LOCAL client_min_messages = warning;
-  DROP TABLE IF EXISTS crm_identity_keys;
-  CREATE TEMP TABLE crm_identity_keys ON COMMIT DROP AS
-    SELECT r.record_id, k.k FROM crm.identity_record r, unnest(r.block_keys) k(k);
-  DROP TABLE IF EXISTS crm_identity_big;
-  CREATE TEMP TABLE crm_identity_big ON COMMIT DROP AS
-    SELECT k FROM crm_identity_keys GROUP BY k HAVING count(*) > maxb;
-  DELETE FROM crm_identity_keys x USING crm_identity_big b WHERE x.k = b.k;
-  ANALYZE crm_identity_keys;
-  RAISE DEBUG 'identity_link: keys %', clock_timestamp() - t0;
   TRUNCATE crm.identity_pair;
   INSERT INTO crm.identity_pair (record_a, record_b, gamma)
-  SELECT p.a, p.b, crm.identity_compare(ra.features, rb.features)
-    FROM (SELECT DISTINCT k1.record_id AS a, k2.record_id AS b
-            FROM crm_identity_keys k1 JOIN crm_identity_keys k2
-              ON k1.k = k2.k AND k1.record_id < k2.record_id) p
-    JOIN crm.identity_record ra ON ra.record_id = p.a
-    JOIN crm.identity_record rb ON rb.record_id = p.b;
+  SELECT p.record_a, p.record_b, p.gamma FROM crm.identity_candidate_pairs(maxb) p;
   GET DIAGNOSTICS npairs = ROW_COUNT;
   ANALYZE crm.identity_pair;
   RAISE DEBUG 'identity_link: pairs %', clock_timestamp() - t0;
@@ -819,36 +814,39 @@ BEGIN
   -- 4. components, then golden ids that stay put: each old golden id goes
   --    to the component holding most of its records, and a component keeps
   --    the largest old id it won; the others get new ids
-  DROP TABLE IF EXISTS crm_identity_comp;
-  CREATE TEMP TABLE crm_identity_comp ON COMMIT DROP AS
-    SELECT r.record_id, coalesce(c.component, r.record_id) AS comp, r.golden_id AS old, NULL::int8 AS gid
-      FROM crm.identity_record r
-      LEFT JOIN crm.identity_components(ea, eb) c ON c.node = r.record_id;
-  DROP TABLE IF EXISTS crm_identity_keep;
-  CREATE TEMP TABLE crm_identity_keep ON COMMIT DROP AS
-    WITH holds AS (SELECT comp, old, count(*) AS n FROM crm_identity_comp
-                    WHERE old IS NOT NULL GROUP BY comp, old),
-         winner AS (SELECT DISTINCT ON (old) old, comp, n FROM holds ORDER BY old, n DESC, comp)
-    SELECT DISTINCT ON (comp) comp, old AS gid FROM winner ORDER BY comp, n DESC, old;
-  INSERT INTO crm_identity_keep
-  SELECT c.comp, nextval('crm.identity_golden_seq')
-    FROM (SELECT DISTINCT comp FROM crm_identity_comp
-           WHERE comp NOT IN (SELECT comp FROM crm_identity_keep) ORDER BY comp) c;
-  SELECT count(*) INTO nclus FROM crm_identity_keep;
-  RAISE DEBUG 'identity_link: components %', clock_timestamp() - t0;
-
-  INSERT INTO crm.identity_merge_log (record_id, old_golden_id, new_golden_id, action, detail)
-  SELECT c.record_id, c.old, k.gid,
-         CASE WHEN c.old IS NULL THEN 'assign'
-              WHEN c.old IN (SELECT gid FROM crm_identity_keep) THEN 'split'
-              ELSE 'merge' END,
-         'crm.identity_link'
-    FROM crm_identity_comp c JOIN crm_identity_keep k ON k.comp = c.comp
-   WHERE c.old IS DISTINCT FROM k.gid;
-  GET DIAGNOSTICS nchg = ROW_COUNT;
-  UPDATE crm.identity_record r SET golden_id = k.gid
-    FROM crm_identity_comp c JOIN crm_identity_keep k ON k.comp = c.comp
-   WHERE r.record_id = c.record_id AND r.golden_id IS DISTINCT FROM k.gid;
+  WITH comp AS MATERIALIZED (
+         SELECT r.record_id, coalesce(c.component, r.record_id) AS comp, r.golden_id AS old
+           FROM crm.identity_record r
+           LEFT JOIN crm.identity_components(ea, eb) c ON c.node = r.record_id),
+       holds AS (
+         SELECT h.comp, h.old, count(*) AS n FROM comp h WHERE h.old IS NOT NULL GROUP BY h.comp, h.old),
+       winner AS (
+         SELECT DISTINCT ON (w.old) w.old, w.comp, w.n FROM holds w ORDER BY w.old, w.n DESC, w.comp),
+       kept AS (
+         SELECT DISTINCT ON (w.comp) w.comp, w.old AS gid FROM winner w ORDER BY w.comp, w.n DESC, w.old),
+       fresh AS (
+         SELECT f.comp, nextval('crm.identity_golden_seq') AS gid
+           FROM (SELECT DISTINCT c.comp FROM comp c
+                  WHERE NOT EXISTS (SELECT FROM kept k WHERE k.comp = c.comp) ORDER BY c.comp) f),
+       keep AS MATERIALIZED (SELECT * FROM kept UNION ALL SELECT * FROM fresh),
+       moves AS MATERIALIZED (
+         SELECT c.record_id, c.old, k.gid,
+                CASE WHEN c.old IS NULL THEN 'assign'
+                     WHEN EXISTS (SELECT FROM kept x WHERE x.gid = c.old) THEN 'split'
+                     ELSE 'merge' END AS action
+           FROM comp c JOIN keep k ON k.comp = c.comp
+          WHERE c.old IS DISTINCT FROM k.gid),
+       logged AS (
+         INSERT INTO crm.identity_merge_log (record_id, old_golden_id, new_golden_id, action, detail)
+         SELECT m.record_id, m.old, m.gid, m.action, 'crm.identity_link' FROM moves m ORDER BY m.record_id
+         RETURNING 1),
+       updated AS (
+         UPDATE crm.identity_record r SET golden_id = m.gid FROM moves m
+          WHERE r.record_id = m.record_id
+         RETURNING 1)
+  SELECT (SELECT count(*) FROM keep), (SELECT count(*) FROM logged), (SELECT count(*) FROM updated)
+    INTO nclus, nchg, nupd;
+  RAISE DEBUG 'identity_link: golden ids %', clock_timestamp() - t0;
 
   RETURN QUERY SELECT nrec, npairs, nmatch, nclus, nchg, fit.iterations, fit.lambda,
                       extract(epoch FROM clock_timestamp() - t0)::float8;

@@ -17,6 +17,7 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "utils/builtins.h"
 
 #include "common/crm_utf8.h"
@@ -30,6 +31,96 @@ PG_FUNCTION_INFO_V1(crm_damerau_levenshtein);
 PG_FUNCTION_INFO_V1(crm_damerau_levenshtein_max);
 
 #define STACK_CHARS 256
+
+/*
+ * jaro_bits: the Jaro matching step of CrmJaroWinklerCp for nb <= 64, on
+ * bit masks: for each character of a, the first unmatched position of the
+ * same character in b within the window is the lowest set bit of
+ * (positions of that character) & (window) & ~(matched).  Same result as
+ * the textbook loop, without its unpredictable branches.  Returns the number
+ * of matches; *trans receives the number of transpositions (half-counted
+ * later).
+ */
+static int
+jaro_bits(const uint32 *a, int na, const uint32 *b, int nb, int window, int *trans)
+{
+	uint64		peq_ascii[128];
+	uint32		other_cp[64];
+	uint64		other_mask[64];
+	uint32		achars[STACK_CHARS];
+	int			nother = 0,
+				m = 0,
+				i,
+				j,
+				t = 0;
+	uint64		matched = 0;
+
+	for (i = 0; i < na; i++)
+		if (a[i] < 128)
+			peq_ascii[a[i]] = 0;
+	for (i = 0; i < nb; i++)
+		if (b[i] < 128)
+			peq_ascii[b[i]] = 0;
+	for (i = 0; i < nb; i++)
+	{
+		uint64		bit = UINT64CONST(1) << i;
+
+		if (b[i] < 128)
+			peq_ascii[b[i]] |= bit;
+		else
+		{
+			for (j = 0; j < nother; j++)
+				if (other_cp[j] == b[i])
+					break;
+			if (j == nother)
+			{
+				other_cp[nother] = b[i];
+				other_mask[nother++] = 0;
+			}
+			other_mask[j] |= bit;
+		}
+	}
+	for (i = 0; i < na && i < STACK_CHARS; i++)
+	{
+		int			lo = Max(0, i - window);
+		int			hi = Min(nb - 1, i + window);
+		uint64		eq = 0,
+					win,
+					cand;
+
+		if (lo > hi)
+			continue;
+		if (a[i] < 128)
+			eq = peq_ascii[a[i]];
+		else
+		{
+			for (j = 0; j < nother; j++)
+				if (other_cp[j] == a[i])
+				{
+					eq = other_mask[j];
+					break;
+				}
+		}
+		win = (hi - lo == 63) ? ~UINT64CONST(0) :
+			((UINT64CONST(1) << (hi - lo + 1)) - 1) << lo;
+		cand = eq & win & ~matched;
+		if (cand)
+		{
+			matched |= cand & (~cand + 1);
+			achars[m++] = a[i];
+		}
+	}
+	for (i = 0; i < m; i++)
+	{
+		int			pos = pg_rightmost_one_pos64(matched);
+
+		if (b[pos] != achars[i])
+			t++;
+		matched &= matched - 1;
+	}
+	*trans = t;
+	return m;
+}
 
 /*
  * CrmJaroWinklerCp: Jaro-Winkler similarity in [0, 1] of two code point
@@ -60,45 +151,54 @@ CrmJaroWinklerCp(const uint32 *a, int na, const uint32 *b, int nb)
 	window = Max(na, nb) / 2 - 1;
 	if (window < 0)
 		window = 0;
-	ma = na <= STACK_CHARS ? ma_stack : palloc(na * sizeof(bool));
-	mb = nb <= STACK_CHARS ? mb_stack : palloc(nb * sizeof(bool));
-	memset(ma, 0, na * sizeof(bool));
-	memset(mb, 0, nb * sizeof(bool));
-	for (i = 0; i < na; i++)
+	if (nb <= 64 && na <= STACK_CHARS)
 	{
-		int			lo = Max(0, i - window);
-		int			hi = Min(nb - 1, i + window);
-
-		for (j = lo; j <= hi; j++)
-		{
-			if (!mb[j] && a[i] == b[j])
-			{
-				ma[i] = mb[j] = true;
-				m++;
-				break;
-			}
-		}
+		m = jaro_bits(a, na, b, nb, window, &t);
+		jaro = (m == 0) ? 0.0 :
+			((double) m / na + (double) m / nb + (m - t / 2.0) / m) / 3.0;
 	}
-	if (m == 0)
-		jaro = 0.0;
 	else
 	{
-		for (i = 0, k = 0; i < na; i++)
+		ma = na <= STACK_CHARS ? ma_stack : palloc(na * sizeof(bool));
+		mb = nb <= STACK_CHARS ? mb_stack : palloc(nb * sizeof(bool));
+		memset(ma, 0, na * sizeof(bool));
+		memset(mb, 0, nb * sizeof(bool));
+		for (i = 0; i < na; i++)
 		{
-			if (!ma[i])
-				continue;
-			while (!mb[k])
-				k++;
-			if (a[i] != b[k])
-				t++;
-			k++;
+			int			lo = Max(0, i - window);
+			int			hi = Min(nb - 1, i + window);
+
+			for (j = lo; j <= hi; j++)
+			{
+				if (!mb[j] && a[i] == b[j])
+				{
+					ma[i] = mb[j] = true;
+					m++;
+					break;
+				}
+			}
 		}
-		jaro = ((double) m / na + (double) m / nb + (m - t / 2.0) / m) / 3.0;
+		if (m == 0)
+			jaro = 0.0;
+		else
+		{
+			for (i = 0, k = 0; i < na; i++)
+			{
+				if (!ma[i])
+					continue;
+				while (!mb[k])
+					k++;
+				if (a[i] != b[k])
+					t++;
+				k++;
+			}
+			jaro = ((double) m / na + (double) m / nb + (m - t / 2.0) / m) / 3.0;
+		}
+		if (ma != ma_stack)
+			pfree(ma);
+		if (mb != mb_stack)
+			pfree(mb);
 	}
-	if (ma != ma_stack)
-		pfree(ma);
-	if (mb != mb_stack)
-		pfree(mb);
 	if (jaro <= 0.7)
 		return jaro;
 	for (l = 0; l < 4 && l < na && l < nb && a[l] == b[l]; l++)

@@ -89,32 +89,32 @@ add_unique(uint32 *a, int *n, uint32 v)
 }
 
 /*
- * add_prefixes: the typo-tolerant prefixes of k[0..n): of its first four
- * characters, every choice of three (one deleted), so that one typo among
- * them still leaves a prefix in common (anita, apita: "ait"; creten,
- * mreten: "ret"; jarred, jrared: "jar").  A key of three characters gives
- * itself and its one-deletion forms (abe: abe, be, ae, ab), a shorter one
- * only itself.
+ * add_prefixes: the prefixes of k[0..n) that meet another token's: its
+ * first four characters (all of it when shorter); for a Latin token (han =
+ * false) of three or more characters also those four with one character
+ * after the first deleted, so that one typo there still leaves a prefix in
+ * common (anita, apita: "ait"; jarred, jrared: "jar").  Chinese tokens are
+ * keyed by exact pinyin (same reading = same key) and add no typo forms,
+ * which keeps common surnames from matching every given name that merely
+ * rhymes.
  */
 static void
-add_prefixes(TokenAlts *alt, const uint32 *k, int n)
+add_prefixes(TokenAlts *alt, const uint32 *k, int n, bool han)
 {
 	int			m = Min(n, 4),
 				skip;
+	uint32		p[4] = {0, 0, 0, 0};
 
-	if (m < 4)
+	memcpy(p, k, m * sizeof(uint32));
+	add_unique(alt->pre, &alt->npre, fnv(FNV_INIT, p, sizeof(p)));
+	if (han || m < 3)
+		return;
+	for (skip = 1; skip < m; skip++)
 	{
-		uint32		p[4] = {0, 0, 0, 0};
-
-		memcpy(p, k, m * sizeof(uint32));
-		add_unique(alt->pre, &alt->npre, fnv(FNV_INIT, p, sizeof(p)));
-	}
-	for (skip = 0; skip < m && m >= 3; skip++)
-	{
-		uint32		p[4] = {0, 0, 0, 0};
 		int			i,
 					o = 0;
 
+		memset(p, 0, sizeof(p));
 		for (i = 0; i < m; i++)
 			if (i != skip)
 				p[o++] = k[i];
@@ -125,8 +125,8 @@ add_prefixes(TokenAlts *alt, const uint32 *k, int n)
 /*
  * token_alts: codes and prefixes of token t of name n.  A Chinese token
  * is coded by its exact pinyin only (a phonetic code would merge chen,
- * shen, chan ...); a Latin token by its exact key and its phonetic code, so
- * that Zhang meets 张 and Smyth meets Smith.  Nickname groups add their
+ * shen, chan ...); a Latin token by its exact key and, from four letters
+ * on, its phonetic code, so that Zhang meets 张 and Smyth meets Smith.  Nickname groups add their
  * group and the prefixes of each formal name (bob: robert).
  */
 static void
@@ -139,13 +139,18 @@ token_alts(const CrmName *n, int t, TokenAlts *alt)
 	alt->first = k[0];
 	alt->initial = (tok->nkey == 1);
 	add_unique(alt->code, &alt->ncode, fnv(fnv(FNV_INIT, "x", 1), k, tok->nkey * sizeof(uint32)));
-	add_prefixes(alt, k, tok->nkey);
-	if (!tok->han)
+	add_prefixes(alt, k, tok->nkey, tok->han);
+	if (!tok->han && tok->nkey >= 4)
 	{
 		char		code[16];
 		int			cl = CrmTokenPhonetic(n, t, code);
 
-		add_unique(alt->code, &alt->ncode, fnv(fnv(FNV_INIT, "p", 1), code, cl));
+		/*
+		 * Short tokens (li, wu, yi, bob) keep their exact key only: their
+		 * codes (L, W, Y, B) would match half the table.
+		 */
+		if (cl >= 2)
+			add_unique(alt->code, &alt->ncode, fnv(fnv(FNV_INIT, "p", 1), code, cl));
 	}
 	if (tok->nick >= 0)
 	{
@@ -165,7 +170,7 @@ token_alts(const CrmName *n, int t, TokenAlts *alt)
 				fk[fl] = (unsigned char) formal[fl];
 				fl++;
 			}
-			add_prefixes(alt, fk, fl);
+			add_prefixes(alt, fk, fl, false);
 		}
 	}
 }
@@ -195,8 +200,9 @@ cmp_int32(const void *a, const void *b)
  * initial meets the full tokens it starts.  Pairs are neighbouring tokens
  * and the first with the last (all pairs up to three tokens), which keeps
  * long names from matching half the table.  A name of one token stores S1
- * keys; longer ones store S keys per token.  Every name also has a J key,
- * the phonetic code of its tokens written together (McDonald = Mc Donald).
+ * keys; longer ones store S keys per token.  Every name also has J keys,
+ * its tokens written together, exactly and (when it has Latin tokens) by
+ * sound (McDonald = Mc Donald, zhangsan = 张三).
  */
 int
 CrmNameKeys(const CrmName *n, bool query, int32 *keys, int maxkeys)
@@ -217,9 +223,18 @@ CrmNameKeys(const CrmName *n, bool query, int32 *keys, int maxkeys)
 		token_alts(n, i, &alt[i]);
 	{
 		char		code[JOINED_CODE + 8];
-		int			cl = CrmPhoneticCode(n->key, n->nkey, code, JOINED_CODE);
+		int			cl;
+		bool		latin = false;
 
-		PUSH(fnv(fnv(FNV_INIT, "J", 1), code, cl));
+		/* The whole name written together: exactly, and (Latin) by sound. */
+		PUSH(fnv(fnv(FNV_INIT, "JE", 2), n->key, n->nkey * sizeof(uint32)));
+		for (i = 0; i < n->ntokens; i++)
+			latin |= !n->tok[i].han;
+		if (latin)
+		{
+			cl = CrmPhoneticCode(n->key, n->nkey, code, JOINED_CODE);
+			PUSH(fnv(fnv(FNV_INIT, "J", 1), code, cl));
+		}
 	}
 	if (nt == 1)
 	{

@@ -16,7 +16,9 @@
  * counting 0.  When neither name is Chinese, the names written without
  * spaces are also compared by edit distance (1 - distance / length, used when
  * at most a quarter of the length differs), and the higher score is taken,
- * so McDonald = Mc Donald.
+ * so McDonald = Mc Donald; a Chinese name against a Latin one of three or
+ * more tokens also tries the Latin given name split into syllables and put
+ * first (Xiao Ming Zhang = 张小明).
  */
 #include "postgres.h"
 
@@ -319,6 +321,58 @@ token_score(const CrmName *A, const CrmNameToken *x, const CrmName *B,
 }
 
 /*
+ * han_western_order: score of a Chinese name H (surname token, given-name
+ * token) against a name L in Latin letters whose given name may be split
+ * into syllables and put first (Xiao Ming Zhang = 张小明): each token of L
+ * is tried as the surname, the others, joined in order, as the given name.
+ * 0 unless H is exactly surname + given name and L has 3 to 6 tokens.
+ */
+static double
+han_western_order(const CrmName *H, const CrmName *L)
+{
+	const CrmNameToken *hs,
+			   *hg;
+	double		best = 0.0;
+	int			i,
+				j;
+
+	if (H->ntokens != 2 || !H->tok[0].han || !H->tok[1].han ||
+		L->ntokens < 3 || L->ntokens > 6)
+		return 0.0;
+	hs = &H->tok[0];
+	hg = &H->tok[1];
+	for (i = 0; i < L->ntokens; i++)
+	{
+		uint32		rest[CRM_NAME_MAX_TOKEN_CHARS * 2];
+		int			nrest = 0,
+					total;
+		double		ss,
+					sg;
+
+		ss = token_score(H, hs, L, &L->tok[i]);
+		if (ss <= 0.0)
+			continue;
+		for (j = 0; j < L->ntokens; j++)
+		{
+			const CrmNameToken *t = &L->tok[j];
+
+			if (j == i || nrest + t->nkey > (int) lengthof(rest))
+				continue;
+			memcpy(rest + nrest, L->key + t->keyoff, t->nkey * sizeof(uint32));
+			nrest += t->nkey;
+		}
+		if (keys_equal(H->key + hg->keyoff, hg->nkey, rest, nrest))
+			sg = 1.0;
+		else
+			sg = jw_scaled(CrmJaroWinklerCp(H->key + hg->keyoff, hg->nkey, rest, nrest));
+		total = hs->nkey + hg->nkey + L->nkey;
+		if (total > 0)
+			best = Max(best, (ss * (hs->nkey + L->tok[i].nkey) + sg * (hg->nkey + nrest)) / total);
+	}
+	return best;
+}
+
+/*
  * CrmNameSimilarityPrepared: the name score of two prepared names (see the
  * file comment).  An empty name is similar to nothing: 0.
  */
@@ -383,6 +437,13 @@ CrmNameSimilarityPrepared(const CrmName *A, const CrmName *B)
 
 		if (whole > score)
 			score = whole;
+	}
+	if (hanA != hanB && score < 1.0)
+	{
+		double		alt = han_western_order(hanA ? A : B, hanA ? B : A);
+
+		if (alt > score)
+			score = alt;
 	}
 	if (score > 1.0)
 		score = 1.0;

@@ -35,6 +35,8 @@ typedef struct RfmTzCache
 } RfmTzCache;
 
 extern int32 CrmRfmDayOfTimestampTz(RfmTzCache *c, int64 ts);
+extern int	CrmRfmCmpInt32(const void *a, const void *b);
+extern int32 CrmRfmSortUniqueInt32(int32 *a, int32 n);
 
 extern int16 CrmRfmScorePack(int r, int f, int m);
 extern void CrmRfmScoreUnpack(int16 s, int *r, int *f, int *m);

@@ -433,7 +433,7 @@ CREATE FUNCTION crm.rfm_capture() RETURNS trigger
   LANGUAGE C VOLATILE PARALLEL UNSAFE
   AS 'MODULE_PATHNAME', 'crm_rfm_capture';
 COMMENT ON FUNCTION crm.rfm_capture() IS
-  'row trigger of a tracked orders table: inserts each change into its RFM log (never fails the statement for a CRM reason: it warns instead)';
+  'capture trigger of a tracked orders table (per statement with transition tables, or per row): inserts each change into its RFM log (never fails the statement for a CRM reason: it warns instead)';
 
 CREATE FUNCTION crm.rfm_capture_truncate() RETURNS trigger
   LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -596,11 +596,14 @@ COMMENT ON FUNCTION crm.rfm_refresh(regclass) IS
 CREATE FUNCTION crm.rfm_untrack(orders regclass) RETURNS void
   LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
   SET search_path = pg_catalog, pg_temp
+  SET client_min_messages = warning
 AS $$
 DECLARE
   t crm.rfm_tracked := crm.rfm_tracking(orders);
 BEGIN
   EXECUTE format('DROP TRIGGER IF EXISTS crm_rfm_capture ON %s', t.orders_table);
+  EXECUTE format('DROP TRIGGER IF EXISTS crm_rfm_capture_ins ON %s', t.orders_table);
+  EXECUTE format('DROP TRIGGER IF EXISTS crm_rfm_capture_del ON %s', t.orders_table);
   EXECUTE format('DROP TRIGGER IF EXISTS crm_rfm_truncate ON %s', t.orders_table);
   EXECUTE format('DROP VIEW IF EXISTS %s', t.view_name);
   EXECUTE format('DROP TABLE IF EXISTS %s, %s, %s', t.summary_table, t.days_table, t.log_table);
@@ -694,9 +697,27 @@ BEGIN
     EXECUTE format('ALTER TABLE %s OWNER TO %I', sum_t, owner);
   END IF;
 
-  EXECUTE format($q$CREATE TRIGGER crm_rfm_capture AFTER INSERT OR UPDATE OR DELETE ON %s
-                   FOR EACH ROW EXECUTE FUNCTION crm.rfm_capture(%L, %L, %L, %L)$q$,
-                 qorders, log_t, customer, at, amount);
+  -- Plain tables: inserts and deletes are captured per statement from the
+  -- transition tables (batched log writes); partitioned and inheritance
+  -- tables per row (their statement triggers miss rows written to a child
+  -- directly).  Updates: per row, only when one of the three columns is set.
+  IF (SELECT relkind = 'r' AND NOT relhassubclass FROM pg_class WHERE oid = orders) THEN
+    EXECUTE format($q$CREATE TRIGGER crm_rfm_capture_ins AFTER INSERT ON %s
+                     REFERENCING NEW TABLE AS crm_rfm_new
+                     FOR EACH STATEMENT EXECUTE FUNCTION crm.rfm_capture(%L, %L, %L, %L)$q$,
+                   qorders, log_t, customer, at, amount);
+    EXECUTE format($q$CREATE TRIGGER crm_rfm_capture_del AFTER DELETE ON %s
+                     REFERENCING OLD TABLE AS crm_rfm_old
+                     FOR EACH STATEMENT EXECUTE FUNCTION crm.rfm_capture(%L, %L, %L, %L)$q$,
+                   qorders, log_t, customer, at, amount);
+    EXECUTE format($q$CREATE TRIGGER crm_rfm_capture AFTER UPDATE OF %I, %I, %I ON %s
+                     FOR EACH ROW EXECUTE FUNCTION crm.rfm_capture(%L, %L, %L, %L)$q$,
+                   customer, at, amount, qorders, log_t, customer, at, amount);
+  ELSE
+    EXECUTE format($q$CREATE TRIGGER crm_rfm_capture AFTER INSERT OR DELETE OR UPDATE OF %I, %I, %I ON %s
+                     FOR EACH ROW EXECUTE FUNCTION crm.rfm_capture(%L, %L, %L, %L)$q$,
+                   customer, at, amount, qorders, log_t, customer, at, amount);
+  END IF;
   EXECUTE format($q$CREATE TRIGGER crm_rfm_truncate AFTER TRUNCATE ON %s
                    FOR EACH STATEMENT EXECUTE FUNCTION crm.rfm_capture_truncate(%L, %L, %L)$q$,
                  qorders, log_t, days_t, sum_t);

@@ -137,15 +137,34 @@ rfm_state_new(MemoryContext aggcxt, int32 days)
 }
 
 /*
- * rfm_int32_cmp: qsort comparator of days.
+ * CrmRfmCmpInt32: qsort comparator of int32 (days, counts).
  */
-static int
-rfm_int32_cmp(const void *a, const void *b)
+int
+CrmRfmCmpInt32(const void *a, const void *b)
 {
 	int32		x = *(const int32 *) a;
 	int32		y = *(const int32 *) b;
 
 	return (x > y) - (x < y);
+}
+
+/*
+ * CrmRfmSortUniqueInt32: sort a[0..n-1] and drop duplicates; returns the
+ * new length.
+ */
+int32
+CrmRfmSortUniqueInt32(int32 *a, int32 n)
+{
+	int32		i,
+				m = 0;
+
+	if (n < 2)
+		return n;
+	qsort(a, n, sizeof(int32), CrmRfmCmpInt32);
+	for (i = 0; i < n; i++)
+		if (m == 0 || a[m - 1] != a[i])
+			a[m++] = a[i];
+	return m;
 }
 
 /*
@@ -155,16 +174,8 @@ rfm_int32_cmp(const void *a, const void *b)
 static void
 rfm_compact_days(RfmAggState *s)
 {
-	int			i,
-				n = 0;
-
-	if (s->ndays < 2 || s->sorted)
-		return;
-	qsort(s->days, s->ndays, sizeof(int32), rfm_int32_cmp);
-	for (i = 0; i < s->ndays; i++)
-		if (n == 0 || s->days[n - 1] != s->days[i])
-			s->days[n++] = s->days[i];
-	s->ndays = n;
+	if (!s->sorted)
+		s->ndays = CrmRfmSortUniqueInt32(s->days, s->ndays);
 }
 
 /*

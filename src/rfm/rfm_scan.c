@@ -105,33 +105,12 @@ typedef struct RfmScan
 } RfmScan;
 
 /*
- * rfm_int32_cmp: qsort comparator of days.
- */
-static int
-rfm_int32_cmp(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a;
-	int32		y = *(const int32 *) b;
-
-	return (x > y) - (x < y);
-}
-
-/*
  * rfm_ext_compact: sort and deduplicate the overflow day list.
  */
 static void
 rfm_ext_compact(RfmCustExt *e)
 {
-	int			i,
-				n = 0;
-
-	if (e->ndays < 2)
-		return;
-	qsort(e->days, e->ndays, sizeof(int32), rfm_int32_cmp);
-	for (i = 0; i < e->ndays; i++)
-		if (n == 0 || e->days[n - 1] != e->days[i])
-			e->days[n++] = e->days[i];
-	e->ndays = n;
+	e->ndays = CrmRfmSortUniqueInt32(e->days, e->ndays);
 }
 
 /*

@@ -367,16 +367,7 @@ crm_rfm_thresholds_deserial(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(p);
 }
 
-/* qsort comparators. */
-static int
-rfm_cmp_int32(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a;
-	int32		y = *(const int32 *) b;
-
-	return (x > y) - (x < y);
-}
-
+/* qsort comparators (int32: CrmRfmCmpInt32). */
 static int
 rfm_cmp_int128(const void *a, const void *b)
 {
@@ -516,8 +507,8 @@ CrmRfmBoundsCompute(RfmPopState *p, RfmBounds *b)
 	}
 
 	/* Recency: upper bounds, most recent scores highest. */
-	qsort(p->r, p->count, sizeof(int32), rfm_cmp_int32);
-	rfm_upper_bounds((char *) p->r, sizeof(int32), p->count, n, rfm_cmp_int32, pos, found);
+	qsort(p->r, p->count, sizeof(int32), CrmRfmCmpInt32);
+	rfm_upper_bounds((char *) p->r, sizeof(int32), p->count, n, CrmRfmCmpInt32, pos, found);
 	for (k = 0; k < n - 1; k++)
 	{
 		b->r_ok[k] = found[k];
@@ -525,8 +516,8 @@ CrmRfmBoundsCompute(RfmPopState *p, RfmBounds *b)
 	}
 
 	/* Frequency: lower bounds. */
-	qsort(p->f, p->count, sizeof(int32), rfm_cmp_int32);
-	rfm_lower_bounds((char *) p->f, sizeof(int32), p->count, n, rfm_cmp_int32, pos, found);
+	qsort(p->f, p->count, sizeof(int32), CrmRfmCmpInt32);
+	rfm_lower_bounds((char *) p->f, sizeof(int32), p->count, n, CrmRfmCmpInt32, pos, found);
 	for (k = 0; k < n - 1; k++)
 	{
 		b->f_ok[k] = found[k];

@@ -27,12 +27,17 @@
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "access/tableam.h"
 #include "commands/trigger.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/tuplestore.h"
 #include "utils/varlena.h"
 
 #include "rfm/rfm.h"
@@ -218,11 +223,100 @@ rfm_same_columns(RfmCaptureCache *c, HeapTuple a, HeapTuple b, TupleDesc desc)
 	return true;
 }
 
+/* Log rows written per heap_multi_insert call. */
+#define RFM_CAPTURE_BATCH 1000
+
+/*
+ * rfm_capture_table: append every row of a transition table (the rows a
+ * statement inserted or deleted) to the log with the given sign, in batches
+ * written by heap_multi_insert: one WAL record per page, not per row.
+ */
+static void
+rfm_capture_table(Relation log, RfmCaptureCache *c, Tuplestorestate *rows,
+				  TupleDesc desc, int16 sign)
+{
+	TupleTableSlot *in = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	int			maxslots = 8;
+	TupleTableSlot **out = palloc(sizeof(TupleTableSlot *) * maxslots);
+	MemoryContext callcxt = CurrentMemoryContext;
+	MemoryContext batchcxt = NULL;	/* made when a first batch fills */
+	CommandId	cid = GetCurrentCommandId(true);
+	int			nslots = 0;
+	int			n = 0;
+	int			i;
+
+	tuplestore_rescan(rows);
+	for (;;)
+	{
+		bool		more = tuplestore_gettupleslot(rows, true, false, in);
+
+		if (more)
+		{
+			TupleTableSlot *o;
+			MemoryContext old;
+
+			if (n == nslots)
+			{
+				if (nslots == maxslots)
+				{
+					maxslots *= 2;
+					out = repalloc(out, sizeof(TupleTableSlot *) * maxslots);
+				}
+				out[nslots++] = table_slot_create(log, NULL);
+			}
+			o = out[n];
+			ExecClearTuple(o);
+			slot_getsomeattrs(in, Max(Max(c->att[0], c->att[1]), c->att[2]));
+			old = MemoryContextSwitchTo(batchcxt ? batchcxt : callcxt);
+			for (i = 0; i < 3; i++)
+			{
+				Form_pg_attribute att = TupleDescAttr(desc, c->att[i] - 1);
+
+				o->tts_isnull[i] = in->tts_isnull[c->att[i] - 1];
+				o->tts_values[i] = o->tts_isnull[i] ? (Datum) 0 :
+					datumCopy(in->tts_values[c->att[i] - 1], att->attbyval, att->attlen);
+			}
+			MemoryContextSwitchTo(old);
+			o->tts_values[3] = Int16GetDatum(sign);
+			o->tts_isnull[3] = false;
+			ExecStoreVirtualTuple(o);
+			n++;
+		}
+		if (n > 0 && (n == RFM_CAPTURE_BATCH || !more))
+		{
+			MemoryContext old;
+
+			if (batchcxt == NULL && more)
+				batchcxt = AllocSetContextCreate(callcxt, "crm.rfm_capture batch",
+												 ALLOCSET_DEFAULT_SIZES);
+			old = MemoryContextSwitchTo(batchcxt ? batchcxt : callcxt);
+			heap_multi_insert(log, out, n, cid, 0, NULL);
+			MemoryContextSwitchTo(old);
+			n = 0;
+			if (batchcxt)
+				MemoryContextReset(batchcxt);
+		}
+		if (!more)
+			break;
+		CHECK_FOR_INTERRUPTS();
+	}
+	for (i = 0; i < nslots; i++)
+		ExecDropSingleTupleTableSlot(out[i]);
+	ExecDropSingleTupleTableSlot(in);
+	if (batchcxt)
+		MemoryContextDelete(batchcxt);
+	pfree(out);
+}
+
 PG_FUNCTION_INFO_V1(crm_rfm_capture);
 
 /*
- * crm_rfm_capture: AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW.
- * Arguments: log table (qualified name), customer, time and amount columns.
+ * crm_rfm_capture: the capture trigger.  Arguments: log table (qualified
+ * name), customer, time and amount columns.  Installed by crm.rfm_track as
+ * AFTER INSERT and AFTER DELETE ... FOR EACH STATEMENT with transition
+ * tables (plain tables), or FOR EACH ROW (partitioned and inheritance
+ * tables, whose statement triggers do not see rows written to a child
+ * directly), and AFTER UPDATE OF the three columns ... FOR EACH ROW.
  */
 Datum
 crm_rfm_capture(PG_FUNCTION_ARGS)
@@ -233,10 +327,12 @@ crm_rfm_capture(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		(!TRIGGER_FIRED_FOR_ROW(td->tg_event) &&
+		 !(TRIGGER_FIRED_BY_INSERT(td->tg_event) && td->tg_newtable != NULL) &&
+		 !(TRIGGER_FIRED_BY_DELETE(td->tg_event) && td->tg_oldtable != NULL)))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("crm.rfm_capture() must be an AFTER ... FOR EACH ROW trigger"),
+				 errmsg("crm.rfm_capture() must be an AFTER trigger for each row, or for each statement with a transition table"),
 				 errhint("Use crm.rfm_track() to install it.")));
 
 	c = (RfmCaptureCache *) fcinfo->flinfo->fn_extra;
@@ -264,7 +360,10 @@ crm_rfm_capture(PG_FUNCTION_ARGS)
 
 	desc = RelationGetDescr(td->tg_relation);
 	log = table_open(c->logid, RowExclusiveLock);
-	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+	if (!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		rfm_capture_table(log, c, TRIGGER_FIRED_BY_INSERT(td->tg_event) ? td->tg_newtable : td->tg_oldtable,
+						  desc, TRIGGER_FIRED_BY_INSERT(td->tg_event) ? 1 : -1);
+	else if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		rfm_capture_emit(log, c, td->tg_trigtuple, desc, 1);
 	else if (TRIGGER_FIRED_BY_DELETE(td->tg_event))
 		rfm_capture_emit(log, c, td->tg_trigtuple, desc, -1);

@@ -442,17 +442,37 @@ load_bitmaps(AudParser *ps, AudEval *ev, bool want_all)
 
 static roaring_bitmap_t *eval_node(AudEval *ev, AudNode *n);
 
+/* The result bitmaps CRoaring can compute for eval_node. */
+typedef enum AudOp
+{
+	AUDOP_COPY,					/* a copy of x */
+	AUDOP_ANDNOT,				/* x - y */
+	AUDOP_EMPTY					/* a new empty bitmap */
+} AudOp;
+
 /*
- * owned: register a bitmap CRoaring just returned with the evaluation.
+ * compute: a new bitmap owned by the evaluation.  The slot is registered
+ * before CRoaring allocates, so no error can ever see the bitmap unowned.
  */
 static roaring_bitmap_t *
-owned(AudEval *ev, roaring_bitmap_t *bm)
+compute(AudEval *ev, AudOp op, const roaring_bitmap_t *x, const roaring_bitmap_t *y)
 {
 	CrmRoaring *r = CrmRoaringNew(ev->cxt);
 
-	r->bm = bm;
-	CrmRoaringCheck(bm);
-	return bm;
+	switch (op)
+	{
+		case AUDOP_COPY:
+			r->bm = roaring_bitmap_copy(x);
+			break;
+		case AUDOP_ANDNOT:
+			r->bm = roaring_bitmap_andnot(x, y);
+			break;
+		case AUDOP_EMPTY:
+			r->bm = roaring_bitmap_create();
+			break;
+	}
+	CrmRoaringCheck(r->bm);
+	return r->bm;
 }
 
 /*
@@ -493,10 +513,10 @@ eval_node(AudEval *ev, AudNode *n)
 	switch (n->kind)
 	{
 		case AUD_TAG:
-			return owned(ev, roaring_bitmap_copy(ev->tags[n->tag]));
+			return compute(ev, AUDOP_COPY, ev->tags[n->tag], NULL);
 		case AUD_NOT:
-			return owned(ev, roaring_bitmap_andnot(ev->all,
-												   operand(ev, (AudNode *) linitial(n->args))));
+			return compute(ev, AUDOP_ANDNOT, ev->all,
+						   operand(ev, (AudNode *) linitial(n->args)));
 		case AUD_AND:
 			{
 				List	   *pos = NIL;
@@ -512,11 +532,11 @@ eval_node(AudEval *ev, AudNode *n)
 						pos = lappend(pos, operand(ev, a));
 				}
 				if (pos == NIL)
-					result = owned(ev, roaring_bitmap_copy(ev->all));
+					result = compute(ev, AUDOP_COPY, ev->all, NULL);
 				else
 				{
 					list_sort(pos, card_cmp);
-					result = owned(ev, roaring_bitmap_copy((roaring_bitmap_t *) linitial(pos)));
+					result = compute(ev, AUDOP_COPY, (roaring_bitmap_t *) linitial(pos), NULL);
 					for_each_from(lc, pos, 1)
 					{
 						if (roaring_bitmap_is_empty(result))
@@ -533,7 +553,7 @@ eval_node(AudEval *ev, AudNode *n)
 				return result;
 			}
 		case AUD_OR:
-			result = owned(ev, roaring_bitmap_create());
+			result = compute(ev, AUDOP_EMPTY, NULL, NULL);
 			foreach(lc, n->args)
 				roaring_bitmap_or_inplace(result, operand(ev, (AudNode *) lfirst(lc)));
 			return result;

@@ -469,12 +469,23 @@ CREATE TRIGGER tags_validate BEFORE INSERT OR UPDATE OF rule, rule_source, rule_
 -- tag per statement.  Rows of crm.tag_members are locked in tag order before
 -- being changed, so concurrent writers wait instead of deadlocking.
 -- SECURITY DEFINER: writers of crm.customer_tags need no rights on the
--- derived tables.
+-- derived tables.  It therefore refuses to run unless fired by its own
+-- statement-level AFTER triggers on crm.customer_tags (anyone could otherwise
+-- attach it to a table of their own and rewrite the audience bitmaps as the
+-- owner), and EXECUTE is revoked from PUBLIC so that nobody else can even
+-- create a trigger with it.
 CREATE FUNCTION crm.customer_tags_sync() RETURNS trigger
   LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
   AS $$
 BEGIN
+  IF TG_RELID IS DISTINCT FROM 'crm.customer_tags'::regclass::oid
+     OR TG_LEVEL <> 'STATEMENT' OR TG_WHEN <> 'AFTER' THEN
+    RAISE EXCEPTION USING ERRCODE = '42501',
+      MESSAGE = format('trigger "%s" on "%s" may not execute crm.customer_tags_sync()',
+                       TG_NAME, TG_RELID::regclass),
+      DETAIL = 'The function maintains the audience bitmaps: it runs only as an AFTER ... FOR EACH STATEMENT trigger of crm.customer_tags.';
+  END IF;
   IF TG_OP = 'TRUNCATE' THEN
     DELETE FROM crm.tag_members;
     DELETE FROM crm.audience_all;
@@ -537,6 +548,7 @@ END
 $$;
 COMMENT ON FUNCTION crm.customer_tags_sync() IS
   'trigger on crm.customer_tags: updates crm.tag_members and crm.audience_all (the audience bitmaps) per statement';
+REVOKE EXECUTE ON FUNCTION crm.customer_tags_sync() FROM PUBLIC;
 
 CREATE TRIGGER customer_tags_sync_insert AFTER INSERT ON crm.customer_tags
   REFERENCING NEW TABLE AS new_rows

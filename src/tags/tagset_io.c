@@ -41,21 +41,23 @@ char_pos(const char *str, const char *p)
 	return pg_mbstrlen_with_len(str, p - str) + 1;
 }
 
-/*
- * syntax_error: report a malformed literal, saying what was expected where.
- */
-static void
-syntax_error(const char *str, const char *p, const char *expected)
+/* What went wrong in a text literal, for crm_tagset_in to report. */
+typedef enum ParseStatus
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type crm.tagset: \"%s\"", str),
-			 *p == '\0' ?
-			 errdetail("Expected %s at position %d (end of input).", expected,
-					   char_pos(str, p)) :
-			 errdetail("Expected %s at position %d.", expected, char_pos(str, p)),
-			 errhint("A tagset is written like '{1,2,5}' or '{1-3,10}' with integers from 0 to 4294967295.")));
-}
+	PARSE_OK,
+	PARSE_SYNTAX,				/* "expected" was expected at "at" */
+	PARSE_OUT_OF_RANGE,			/* the number at "at" (len chars) is too big */
+	PARSE_BAD_RANGE				/* the range ending at "at" has hi < lo */
+} ParseStatus;
+
+typedef struct ParseError
+{
+	const char *at;
+	const char *expected;
+	int			len;
+	uint32		lo,
+				hi;
+} ParseError;
 
 /*
  * skip_space: advance past ASCII white space.
@@ -69,17 +71,28 @@ skip_space(const char *p)
 }
 
 /*
+ * syntax: record a syntax error and return its status.
+ */
+static ParseStatus
+syntax(ParseError *err, const char *at, const char *expected)
+{
+	err->at = at;
+	err->expected = expected;
+	return PARSE_SYNTAX;
+}
+
+/*
  * parse_member: read an unsigned integer at *pp (0 .. 4294967295).
  */
-static uint32
-parse_member(const char *str, const char **pp)
+static ParseStatus
+parse_member(const char **pp, uint32 *value, ParseError *err)
 {
 	const char *p = *pp;
 	const char *start = p;
 	uint64		v = 0;
 
 	if (*p < '0' || *p > '9')
-		syntax_error(str, p, "an unsigned integer");
+		return syntax(err, p, "an unsigned integer");
 	while (*p >= '0' && *p <= '9')
 	{
 		v = v * 10 + (*p - '0');
@@ -87,44 +100,44 @@ parse_member(const char *str, const char **pp)
 		{
 			while (*p >= '0' && *p <= '9')
 				p++;
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("value \"%.*s\" is out of range for type crm.tagset",
-							(int) (p - start), start),
-					 errdetail("Members are integers from 0 to 4294967295; this one starts at position %d.",
-							   char_pos(str, start))));
+			err->at = start;
+			err->len = (int) (p - start);
+			return PARSE_OUT_OF_RANGE;
 		}
 		p++;
 	}
 	*pp = p;
-	return (uint32) v;
+	*value = (uint32) v;
+	return PARSE_OK;
 }
 
 /*
- * crm_tagset_in: text to tagset.
+ * parse_tagset: add the members of the literal str to bm; on failure say
+ * what and where in *err (crm_tagset_in reports it, as a soft error where
+ * the caller asked for one).
  */
-Datum
-crm_tagset_in(PG_FUNCTION_ARGS)
+static ParseStatus
+parse_tagset(const char *str, roaring_bitmap_t *bm, ParseError *err)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
 	const char *p = skip_space(str);
-	CrmRoaring *r;
 	uint32	   *buf;
 	int			n = 0;
+	ParseStatus st;
 
 	if (*p != '{')
-		syntax_error(str, p, "\"{\"");
+		return syntax(err, p, "\"{\"");
 	p = skip_space(p + 1);
 	buf = palloc(CRM_BATCH * sizeof(uint32));
-	r = CrmRoaringCreate(CurrentMemoryContext);
 	if (*p == '}')
 		p++;
 	else
 	{
 		for (;;)
 		{
-			uint32		lo = parse_member(str, &p);
+			uint32		lo;
 
+			if ((st = parse_member(&p, &lo, err)) != PARSE_OK)
+				return st;
 			p = skip_space(p);
 			if (*p == '-')
 			{
@@ -133,14 +146,16 @@ crm_tagset_in(PG_FUNCTION_ARGS)
 
 				p = skip_space(p + 1);
 				hipos = p;
-				hi = parse_member(str, &p);
+				if ((st = parse_member(&p, &hi, err)) != PARSE_OK)
+					return st;
 				if (hi < lo)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-							 errmsg("invalid input syntax for type crm.tagset: \"%s\"", str),
-							 errdetail("The range ending at position %d has its upper bound %u below its lower bound %u.",
-									   char_pos(str, hipos), hi, lo)));
-				roaring_bitmap_add_range_closed(r->bm, lo, hi);
+				{
+					err->at = hipos;
+					err->lo = lo;
+					err->hi = hi;
+					return PARSE_BAD_RANGE;
+				}
+				roaring_bitmap_add_range_closed(bm, lo, hi);
 				p = skip_space(p);
 			}
 			else
@@ -148,7 +163,7 @@ crm_tagset_in(PG_FUNCTION_ARGS)
 				buf[n++] = lo;
 				if (n == CRM_BATCH)
 				{
-					roaring_bitmap_add_many(r->bm, n, buf);
+					roaring_bitmap_add_many(bm, n, buf);
 					n = 0;
 					CHECK_FOR_INTERRUPTS();
 				}
@@ -163,15 +178,61 @@ crm_tagset_in(PG_FUNCTION_ARGS)
 				p++;
 				break;
 			}
-			syntax_error(str, p, "\",\", \"-\" or \"}\"");
+			return syntax(err, p, "\",\", \"-\" or \"}\"");
 		}
 	}
 	p = skip_space(p);
 	if (*p != '\0')
-		syntax_error(str, p, "end of input after \"}\"");
+		return syntax(err, p, "end of input after \"}\"");
 	if (n > 0)
-		roaring_bitmap_add_many(r->bm, n, buf);
+		roaring_bitmap_add_many(bm, n, buf);
 	pfree(buf);
+	return PARSE_OK;
+}
+
+/*
+ * crm_tagset_in: text to tagset.  Errors go through CRM_INPUT_ERROR, so on
+ * PostgreSQL 16+ a caller asking for soft errors (pg_input_is_valid) gets
+ * them; the partly built bitmap is owned by the memory context either way.
+ */
+Datum
+crm_tagset_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	CrmRoaring *r = CrmRoaringCreate(CurrentMemoryContext);
+	ParseError	err;
+
+	switch (parse_tagset(str, r->bm, &err))
+	{
+		case PARSE_OK:
+			break;
+		case PARSE_SYNTAX:
+			CRM_INPUT_ERROR(fcinfo,
+							(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+							 errmsg("invalid input syntax for type crm.tagset: \"%s\"", str),
+							 *err.at == '\0' ?
+							 errdetail("Expected %s at position %d (end of input).", err.expected,
+									   char_pos(str, err.at)) :
+							 errdetail("Expected %s at position %d.", err.expected,
+									   char_pos(str, err.at)),
+							 errhint("A tagset is written like '{1,2,5}' or '{1-3,10}' with integers from 0 to 4294967295.")));
+			return (Datum) 0;
+		case PARSE_OUT_OF_RANGE:
+			CRM_INPUT_ERROR(fcinfo,
+							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							 errmsg("value \"%.*s\" is out of range for type crm.tagset",
+									err.len, err.at),
+							 errdetail("Members are integers from 0 to 4294967295; this one starts at position %d.",
+									   char_pos(str, err.at))));
+			return (Datum) 0;
+		case PARSE_BAD_RANGE:
+			CRM_INPUT_ERROR(fcinfo,
+							(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+							 errmsg("invalid input syntax for type crm.tagset: \"%s\"", str),
+							 errdetail("The range ending at position %d has its upper bound %u below its lower bound %u.",
+									   char_pos(str, err.at), err.hi, err.lo)));
+			return (Datum) 0;
+	}
 	PG_RETURN_CRM_TAGSET_P(CrmTagsetFromRoaring(r));
 }
 

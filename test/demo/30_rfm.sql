@@ -9,22 +9,22 @@ SELECT max(ordered_at)::date AS as_of FROM shop.orders \gset
 \echo '== Segment shares as of' :as_of '(quintile scores; refunds netted; same-day orders = one purchase)'
 CREATE TEMP TABLE demo_rfm AS
 SELECT * FROM crm.rfm('shop.orders', 'customer_id', 'ordered_at', 'amount', :'as_of');
-SELECT segment::text AS segment, crm.rfm_label(segment, 'zh') AS "中文",
+SELECT demo_rfm.segment::text AS segment, crm.rfm_label(demo_rfm.segment, 'zh') AS "中文",
        count(*) AS customers,
        round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS "share %",
        round(avg(recency_days)) AS "avg recency (days)",
        round(avg(frequency), 1) AS "avg purchase days",
        round(avg(monetary), 2) AS "avg net spend"
   FROM demo_rfm WHERE segment IS NOT NULL
- GROUP BY segment ORDER BY segment;
+ GROUP BY demo_rfm.segment ORDER BY demo_rfm.segment;
 SELECT count(*) AS "customers without a purchase (refunds only)" FROM demo_rfm WHERE score IS NULL;
 
 \echo '== The 8 classes of Chinese CRM practice (R, F, M above or below the mean)'
-SELECT crm.rfm_label(class, 'zh') AS "类别", class::text AS class, count(*) AS customers,
+SELECT crm.rfm_label(demo_rfm.class, 'zh') AS "类别", demo_rfm.class::text AS class, count(*) AS customers,
        round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS "share %",
        round(sum(monetary) * 100.0 / sum(sum(monetary)) OVER (), 1) AS "% of revenue"
   FROM demo_rfm WHERE class IS NOT NULL
- GROUP BY class ORDER BY class;
+ GROUP BY demo_rfm.class ORDER BY demo_rfm.class;
 
 \echo '== Top customers by weighted score (0.2 R + 0.3 F + 0.5 M)'
 SELECT customer_id, score::text AS "R-F-M", crm.rfm_total(score, 0.2, 0.3, 0.5) AS weighted,
