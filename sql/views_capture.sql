@@ -1,7 +1,7 @@
 -- views_capture: the triggers keep crm_profile's copies and the per-customer
 -- summaries exact through INSERT, UPDATE, DELETE and TRUNCATE; the summary
 -- read at any moment equals a full recomputation, before and after the
--- pending deltas are folded.
+-- queued changes are applied.
 SET client_min_messages = warning;
 CREATE SCHEMA views_cap;
 CREATE TABLE views_cap.customers (id int PRIMARY KEY, name text, phone text, channel text);
@@ -92,7 +92,8 @@ SELECT source_key, full_name, channel FROM crm.record WHERE source_key IN ('5', 
 SELECT source_key FROM crm.record_delta ORDER BY source_key;
 SELECT * FROM views_cap.check('customer changes');
 
--- TRUNCATE queues the removal of every copy.
+-- TRUNCATE queues the removal of every copy, and of what is still queued.
+INSERT INTO views_cap.events VALUES (5000, 3, '2024-09-01', 'visit');
 TRUNCATE views_cap.events;
 SELECT count(*) AS queued_removals FROM crm.event_queue WHERE op = 0;
 SELECT * FROM views_cap.check('truncate, real time');

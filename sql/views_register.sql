@@ -78,8 +78,8 @@ SELECT count(*) = :before_app_rows AND md5(string_agg(c::text, ',' ORDER BY id))
 	   AS app_rows_untouched
   FROM views_app.customers c;
 SELECT pg_temp.try($$SELECT crm.register_customers('views_app.customers', name => 'name')$$);
-SELECT record_id, source_key, channel, full_name, phone, email, birth_date, created_at
-  FROM crm.record ORDER BY record_id;
+SELECT source_key, channel, full_name, phone, email, birth_date, created_at
+  FROM crm.record ORDER BY source_key;
 
 -- Orders and events: other types are converted (timestamp, date -> timestamptz;
 -- integer -> numeric; uuid keys as text).

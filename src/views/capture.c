@@ -108,12 +108,19 @@ static const char *const plan_sql[N_PLANS] = {
 	"WITH r AS (DELETE FROM crm.record WHERE source_id OPERATOR(pg_catalog.=) $1"
 	" RETURNING source_id, source_key)"
 	" INSERT INTO crm.record_delta (source_id, source_key) SELECT source_id, source_key FROM r",
-	/* TRUNCATE of an orders or events table: queue the removal of every copy */
+	/*
+	 * TRUNCATE of an orders or events table: queue the removal of every copy
+	 * and of every row still queued
+	 */
 	"INSERT INTO crm.order_queue (source_id, order_key, op, customer_source, customer_key)"
 	" SELECT source_id, order_key, 0, customer_source, customer_key FROM crm.order_fact"
+	" WHERE source_id OPERATOR(pg_catalog.=) $1"
+	" UNION SELECT source_id, order_key, 0, customer_source, customer_key FROM crm.order_queue"
 	" WHERE source_id OPERATOR(pg_catalog.=) $1",
 	"INSERT INTO crm.event_queue (source_id, event_key, op, customer_source, customer_key)"
 	" SELECT source_id, event_key, 0, customer_source, customer_key FROM crm.event_fact"
+	" WHERE source_id OPERATOR(pg_catalog.=) $1"
+	" UNION SELECT source_id, event_key, 0, customer_source, customer_key FROM crm.event_queue"
 	" WHERE source_id OPERATOR(pg_catalog.=) $1",
 };
 

@@ -69,6 +69,16 @@ SELECT customer_id, orders, revenue FROM crm.customer_360 WHERE 100001 = ANY (
 	SELECT (r->>'key')::bigint FROM jsonb_array_elements(records) r);
 DELETE FROM shop.orders WHERE order_id = 99000001;
 
+\echo '== A new sign-up (same person, new channel) is its own customer until crm.apply_changes() matches it'
+INSERT INTO shop.customers (customer_id, channel, full_name, phone, email, created_at)
+VALUES (99000001, 'app', '林大福', '+86 131 6141 3871', '5310905914@qq.com', '2024-12-09 16:00+00');
+SELECT customer_id, golden_id, channels, full_name FROM crm.customer_360
+ WHERE 99000001 = ANY (SELECT (r->>'key')::bigint FROM jsonb_array_elements(records) r);
+SELECT crm.apply_changes() AS applied \gset
+SELECT customer_id, golden_id, channels, full_name, orders, revenue FROM crm.customer_360
+ WHERE 99000001 = ANY (SELECT (r->>'key')::bigint FROM jsonb_array_elements(records) r);
+DELETE FROM shop.customers WHERE customer_id = 99000001;
+
 \echo '== crm.audience_members: big spenders not at risk'
 SELECT count(*) AS members, round(avg(revenue), 2) AS avg_revenue, round(avg(p_alive)::numeric, 2) AS avg_p_alive
   FROM crm.audience_members('big_spender_360 & !at_risk_360');
