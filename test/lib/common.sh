@@ -74,9 +74,19 @@ crm_start_cluster() {
 		export PGUSER=${PGUSER:-postgres} PGDATABASE=${PGDATABASE:-postgres}
 		return 0
 	fi
-	local bindir
+	local bindir d pid
 	bindir=$(crm_pg_bindir)
+	# A run killed before its EXIT trap (SIGKILL, a lost machine) leaves its
+	# cluster behind: stop and remove clusters whose runner is gone.
+	for d in /tmp/crm_profile.*; do
+		[ -f "$d/runner.pid" ] || continue
+		pid=$(cat "$d/runner.pid" 2>/dev/null || echo)
+		[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && continue
+		as_postgres "$bindir/pg_ctl" -D "$d/data" -m immediate stop >/dev/null 2>&1 || true
+		as_root rm -rf "$d" 2>/dev/null || true
+	done
 	CRM_TMP=$(mktemp -d /tmp/crm_profile.XXXXXX)
+	echo $$ >"$CRM_TMP/runner.pid"
 	chmod 755 "$CRM_TMP"
 	mkdir "$CRM_TMP/data" "$CRM_TMP/sock"
 	chmod 755 "$CRM_TMP/sock"
