@@ -41,10 +41,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-crm_profile--$(EXTVERSION).sql: src/sql/header.sql src/sql/core.sql $(AREA_SQL)
+crm_profile--$(EXTVERSION).sql: src/sql/header.sql src/sql/core.sql $(AREA_SQL) src/sql/footer.sql
 	cat $^ > $@
 
-crm_profile--0.1.0--$(EXTVERSION).sql: src/sql/upgrade_header.sql $(AREA_SQL)
+crm_profile--0.1.0--$(EXTVERSION).sql: src/sql/upgrade_header.sql $(AREA_SQL) src/sql/footer.sql
 	cat $^ > $@
 
 .PHONY: test demo bench

@@ -99,8 +99,18 @@ SELECT crm.bgnbd_fit(x, t_x, "T") FROM (VALUES (1::float8, 'NaN'::float8, 5::flo
 SELECT crm.bgnbd_fit(x, t_x, "T") FROM (VALUES (1::float8, 2::float8, 'Infinity'::float8)) v(x, t_x, "T");
 SELECT crm.bgnbd_fit(0, 0, "T") FROM churn_test.cdnow;
 SELECT crm.bgnbd_p_alive(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), 2, 40, 38.86);
-SELECT crm.bgnbd_p_alive(crm.bgnbd_model(0, 4.414, 0.793, 2.426), 2, 30, 38.86);
-SELECT crm.bgnbd_p_alive(crm.bgnbd_model('NaN', 4.414, 0.793, 2.426), 2, 30, 38.86);
+SELECT crm.bgnbd_p_alive(ROW(0, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd_model, 2, 30, 38.86);
+SELECT crm.bgnbd_p_alive(ROW('NaN', 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd_model, 2, 30, 38.86);
+-- the constructor rejects what every consumer would reject (QA C4)
+SELECT crm.bgnbd_model(0, 1, 1, 1);
+SELECT crm.bgnbd_model(-1, 1, 1, 1);
+SELECT crm.bgnbd_model('NaN', 1, 1, 1);
+SELECT crm.bgnbd_model('Infinity', 1, 1, 1);
+SELECT crm.bgnbd_model(1, 0, 1, 1);
+SELECT crm.bgnbd_model(1, 1, '-Infinity', 1);
+SELECT crm.bgnbd_model(1, 1, 1, 'NaN');
+SELECT crm.bgnbd_model(0.243, 4.414, 0.793, 2.426) AS published_model;
+SELECT crm.bgnbd_model(NULL, 1, 1, 1) IS NULL AS constructor_strict;
 SELECT crm.bgnbd_p_alive(ROW(NULL, 1, 1, 1, NULL, NULL, NULL, NULL)::crm.bgnbd_model, 2, 30, 38.86);
 SELECT crm.bgnbd_expected_purchases(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), -1);
 SELECT crm.bgnbd_probability(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), -1, 2);
@@ -108,6 +118,29 @@ SELECT crm.bgnbd_probability(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), -1, 2)
 SELECT crm.bgnbd_conditional_purchases(crm.bgnbd_model(1, 1, 1e300, 1), 0, 0, 10, 10);
 SELECT crm.bgnbd_expected_purchases(crm.bgnbd_model(1e300, 1, 1, 1), 10);
 SELECT crm.bgnbd_probability(crm.bgnbd_model(1, 1e300, 1, 1), 0, 1e-300) AS p_no_purchase;
+-- a million purchases in 38 weeks, a horizon of a million weeks: finite and
+-- exact (mpmath at 50 digits: 33996581.4682) (QA C3)
+SELECT v > 0 AND v < 'Infinity' AS finite_forecast, round(v::numeric) AS expected
+  FROM crm.bgnbd_conditional_purchases(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), 1e6, 38, 38, 1e6) v;
+
+-- Degenerate populations (QA C1): one customer, or every customer with the
+-- same history, is an error; a few customers whose likelihood rises towards
+-- the edge of the parameter space give converged = false with a WARNING,
+-- never a "converged" model with meaningless parameters.
+SELECT crm.bgnbd_fit(5, 5, 5) FROM generate_series(1, 10);
+SELECT crm.bgnbd_fit(1, 1, 2);
+SELECT (m).converged, (m).customers, (m).a > 1e6 AS a_ran_off
+  FROM (SELECT crm.bgnbd_fit(x, t_x, "T") AS m
+          FROM (VALUES (1::float8, 1::float8, 2::float8), (1, 1, 2), (0, 0, 2), (0, 0, 2)) v(x, t_x, "T")) s;
+SELECT (m).converged, (m).customers, (m).iterations > 0 AS iterated, (m).log_likelihood < 0 AS ll_negative
+  FROM (SELECT crm.bgnbd_fit(x, t_x, "T") AS m
+          FROM (VALUES (1::float8, 1::float8, 2::float8), (0, 0, 2)) v(x, t_x, "T")) s;
+SELECT (m).converged, (m).customers
+  FROM (SELECT crm.bgnbd_fit(g, 5, 5) AS m FROM generate_series(1, 10) g) s;
+-- the published cohort is far from the edge: converged (checked above); so
+-- is a random half of it
+SELECT (m).converged, (m).customers
+  FROM (SELECT crm.bgnbd_fit(x, t_x, "T") AS m FROM churn_test.cdnow WHERE id % 2 = 0) s;
 
 -- A fit that cannot converge in the allowed iterations is returned with
 -- converged = false and a WARNING.

@@ -84,5 +84,19 @@ SELECT crm.gammagamma_loglik(crm.gammagamma_model(6.25, 3.74, 15.44), 0, 0);
 SELECT crm.clv(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), crm.gammagamma_model(6.25, 3.74, 15.44), 2, 30.43, 38.86, 22.35, -1, 4.345);
 SELECT crm.clv(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), crm.gammagamma_model(6.25, 3.74, 15.44), 2, 30.43, 38.86, 22.35, 12, 0);
 SELECT crm.clv(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), crm.gammagamma_model(6.25, 3.74, 15.44), 2, 30.43, 38.86, 22.35, 12, 4.345, -0.5);
+-- results that overflow float8: 22003, never Infinity (QA C3)
+SELECT crm.gammagamma_loglik(crm.gammagamma_model(6, 4, 16), 1e300, 1e300);
+SELECT crm.clv(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), crm.gammagamma_model(6, 4, 16), 2, 30, 38, 20, 12, 4.345, 0.01, 1e308);
+SELECT crm.clv(crm.bgnbd_model(0.243, 4.414, 0.793, 2.426), crm.gammagamma_model(6, 4, 16), 2, 30, 38, 20, 12, 4.345, 0.01, 'Infinity');
+SELECT crm.gammagamma_expected_spend(crm.gammagamma_model(1e300, 1.5, 1e300), 0, 0);
+-- the constructor rejects what every consumer would reject (QA C4)
+SELECT crm.gammagamma_model(0, 0, 0);
+SELECT crm.gammagamma_model(-1, 1, 1);
+SELECT crm.gammagamma_model('NaN', 1, 1);
+SELECT crm.gammagamma_model(1, 'Infinity', 1);
+SELECT crm.gammagamma_model(1, 1, -2);
+SELECT crm.gammagamma_model(6.25, 3.74, 15.44) AS published_model;
+SELECT crm.gammagamma_model(1, NULL, 1) IS NULL AS constructor_strict;
+SELECT crm.gammagamma_expected_spend(ROW(6.25, 0, 15.44, NULL, NULL, NULL, NULL, NULL)::crm.gammagamma_model, 2, 10);
 -- one customer only: the spend distribution is not identified
 SELECT (m).converged FROM (SELECT crm.gammagamma_fit(3, 20) AS m) s;

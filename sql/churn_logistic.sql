@@ -94,5 +94,20 @@ SELECT (m).converged, (m).iterations
 RESET crm_profile.churn_max_iterations;
 -- the same data with a penalty converges
 SELECT (m).converged FROM (SELECT crm.logistic_fit(x > 5, ARRAY[x]::float8[], 0.1) AS m FROM generate_series(1, 10) x) s;
+-- features whose variance overflows float8 are standardised stably (QA C2):
+-- the model is that of the same feature divided by 1e300 (standardisation
+-- makes the fit scale-free), with a finite scale, and it predicts
+SELECT (big).scales[1] < 'Infinity' AS finite_scale,
+       round(((big).scales[1] / 1e300)::numeric, 6) AS scale_e300,
+       round(((big).coefficients[1] - (small).coefficients[1])::numeric, 9) AS coefficient_difference,
+       (big).converged,
+       round(crm.logistic_predict(big, ARRAY[50.5e300])::numeric, 9) = round(crm.logistic_predict(small, ARRAY[50.5])::numeric, 9) AS same_prediction
+  FROM (SELECT crm.logistic_fit(g > 50, ARRAY[1e300 * g], 0.01) AS big, crm.logistic_fit(g > 50, ARRAY[g::float8], 0.01) AS small
+          FROM generate_series(1, 100) g) s;
+SELECT round(((m).means[1] / 1e307)::numeric, 6) AS mean_e307, round(((m).scales[1] / 1e307)::numeric, 6) AS scale_e307
+  FROM (SELECT crm.logistic_fit(g > 50, ARRAY[1e306 * g], 0.01) AS m FROM generate_series(1, 100) g) s;
+-- deviations from the mean beyond float8: 22003 at fit time
+SELECT crm.logistic_fit(l, ARRAY[v], 0)
+  FROM (VALUES (true, 1.7e308::float8), (false, 1.7e308), (true, -1.7e308), (false, 1)) q(l, v);
 
 DROP SCHEMA churn_lr CASCADE;

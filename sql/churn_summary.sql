@@ -45,6 +45,14 @@ SELECT (crm.bgnbd_fit(s)).customers
   FROM (SELECT s FROM churn_test.summary
         UNION ALL SELECT NULL::crm.purchase_summary
         UNION ALL SELECT ROW(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 2, 10, 7)::crm.purchase_summary) q;
+-- the summaries of one fit must share a time unit (t_x and T are in it),
+-- and it must be a positive number (QA C6)
+SELECT crm.bgnbd_fit(s) FROM (VALUES (ROW('2023-01-01','2023-01-01',5,10,20,10,10,1,1,1,1,1,1,0,0,7)::crm.purchase_summary),
+                                     (ROW('2023-01-01','2023-01-01',5,10,20,10,10,1,1,1,1,1,1,0,0,1)::crm.purchase_summary)) v(s);
+SELECT crm.bgnbd_fit(ROW('2023-01-01','2023-01-01',5,10,20,10,10,1,1,1,1,1,1,0,0,'NaN')::crm.purchase_summary) FROM generate_series(1,3);
+SELECT crm.bgnbd_fit(ROW('2023-01-01','2023-01-01',5,10,20,10,10,1,1,1,1,1,1,0,0,-7)::crm.purchase_summary) FROM generate_series(1,3);
+SELECT crm.bgnbd_fit(ROW('2023-01-01','2023-01-01',5,10,20,10,10,1,1,1,1,1,1,0,0,NULL)::crm.purchase_summary) FROM generate_series(1,3);
+SELECT crm.gammagamma_fit(ROW('2023-01-01','2023-01-01',5,10,20,10,10,1,1,1,1,1,1,0,0,0)::crm.purchase_summary) FROM generate_series(1,3);
 -- In days, the same customers (t_x and T are 7 times larger).
 SELECT (s).x, (s).t_x, (s)."T", (s).time_unit_days
   FROM (SELECT crm.purchase_summary(ordered_at, amount, '1997-09-30', '1 day', '90 days') AS s
@@ -88,6 +96,24 @@ SELECT crm.purchase_summary(d, 1, '2024-01-31', '0 days', '10 days') FROM (VALUE
 SELECT crm.purchase_summary(d, 1, c, '1 day', '10 days')
   FROM (VALUES ('2024-01-01'::date, '2024-01-31'::date), ('2024-01-02', '2024-02-01')) v(d, c);
 SELECT crm.purchase_summary(d, 'NaN', '2024-01-31', '1 day', '10 days') FROM (VALUES ('2024-01-01'::date)) v(d);
+-- amounts whose sums overflow float8: 22003, never Infinity (QA C3)
+SELECT crm.purchase_summary(d, 1e308, '2024-01-01', '7 days', '90 days')
+  FROM (VALUES ('2023-01-01'::date), ('2023-02-01'), ('2023-03-01')) v(d);
+SELECT crm.purchase_summary(d, -1e308, '2023-01-15', '7 days', '90 days')
+  FROM (VALUES ('2023-01-01'::date), ('2023-02-01'), ('2023-03-01')) v(d);
+SELECT (s).total_spend, (s).mean_spend
+  FROM (SELECT crm.purchase_summary(d, 1e307, '2024-01-01', '7 days', '90 days') AS s
+          FROM (VALUES ('2023-01-01'::date), ('2023-02-01'), ('2023-03-01')) v(d)) q;
+-- the time unit and the recent window must not change between rows (QA C6);
+-- equal lengths written differently are the same unit
+SELECT crm.purchase_summary(d, a, '2024-01-01', u, '90 days')
+  FROM (VALUES ('2023-01-01'::date, 1::float8, '7 days'::interval), ('2023-02-01', 2, '1 day')) v(d, a, u);
+SELECT crm.purchase_summary(d, a, '2024-01-01', '1 day', w)
+  FROM (VALUES ('2023-01-01'::date, 1::float8, '90 days'::interval), ('2023-02-01', 2, '30 days')) v(d, a, w);
+SELECT (s).x, (s).time_unit_days, (s).recent_window
+  FROM (SELECT crm.purchase_summary(d, a, '2024-01-01', u, '13 weeks') AS s
+          FROM (VALUES ('2023-01-01'::date, 1::float8, '7 days'::interval), ('2023-02-01', 2, '1 week')) v(d, a, u)) q;
+SELECT crm.purchase_summary(d, 1, '2024-01-31', '-1 day', '10 days') FROM (VALUES ('2024-01-01'::date)) v(d);
 SELECT crm.purchase_summary(d, 1, '2024-01-31', '1 day', '10 days') FROM (VALUES ('infinity'::date)) v(d);
 
 -- Calibration/holdout: fit on weeks 1-39, predict weeks 40-78 per customer
@@ -119,6 +145,25 @@ SELECT w.* FROM crm.churn_warnings(
 SELECT w.* FROM crm.churn_warnings(
   ROW('2023-12-01', '2023-12-01', 1, 0, 4, 0, 50, 1, 50, 0, 0, 0, 13, 0, 0, 7)::crm.purchase_summary, 0.5) w;
 SELECT crm.churn_warnings(NULL, 0.5) IS NULL AS null_summary;
+-- p_alive must be a probability, and the summary one crm.purchase_summary
+-- could produce (QA C5); P(alive) 0 and 1 are accepted
+SELECT crm.churn_warnings(crm.purchase_summary('2023-01-01', 10, '2024-01-01', '7 days', '90 days'), -1);
+SELECT crm.churn_warnings(crm.purchase_summary('2023-01-01', 10, '2024-01-01', '7 days', '90 days'), 2);
+SELECT crm.churn_warnings(crm.purchase_summary('2023-01-01', 10, '2024-01-01', '7 days', '90 days'), 'NaN');
+SELECT 0 AS p_alive, (w).* FROM (SELECT crm.churn_warnings(crm.purchase_summary('2023-01-01', 10, '2024-01-01', '7 days', '90 days'), 0) AS w) q;
+SELECT 1 AS p_alive, (w).* FROM (SELECT crm.churn_warnings(crm.purchase_summary('2023-01-01', 10, '2024-01-01', '7 days', '90 days'), 1) AS w) q;
+SELECT crm.churn_warnings(ROW('2023-01-01','2023-01-01',-5,-1,-1,'NaN','NaN',-1,'NaN',-1,'NaN','NaN','NaN',-1,'NaN','NaN')::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, 48, 52, 50, 600, 0, 0, -9, 500, 39, 13, 0, 0, 7)::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, 48, 52, 50, 600, 0, 0, 9, 500, 39, 13, -1, 0, 7)::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, -48, 52, 50, 600, 0, 0, 9, 500, 39, 13, 0, 0, 7)::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, 48, 'Infinity', 50, 600, 0, 0, 9, 500, 39, 13, 0, 0, 7)::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, 48, 52, 50, 600, 0, 0, 9, 500, 'NaN', 13, 0, 0, 7)::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, 48, 52, 50, 600, 0, 0, 9, 500, 39, 13, 0, 0, 0)::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, 48, 52, 'NaN', 600, 0, 0, 9, 500, 39, 13, 0, 0, 7)::crm.purchase_summary, 0.5);
+SELECT crm.churn_warnings(ROW('2023-01-01', '2023-12-01', 10, 48, 52, 50, 600, 0, '-Infinity', 9, 500, 39, 13, 0, 0, 7)::crm.purchase_summary, 0.5);
+-- refunds can make spends negative: accepted
+SELECT w.* FROM crm.churn_warnings(
+  ROW('2023-01-01', '2023-12-01', 10, 48, 52, -5, -50, 0, -10, 9, 500, 39, 13, 0, -1, 7)::crm.purchase_summary, 0.5) w;
 -- the business's own rules replace the defaults
 INSERT INTO crm.churn_rules VALUES
   ('quiet', 'overdue', 1.5, 'low', true, 'a little overdue'),
@@ -146,5 +191,7 @@ SELECT count(*) AS customers,
                         gammagamma => crm.gammagamma_model(6.25, 3.74, 15.44));
 SELECT * FROM crm.churn_scores('churn_test.orders', as_of => NULL);
 SELECT * FROM crm.churn_scores('churn_test.orders', customer_column => 'no_such_column');
+-- the horizon is checked as the user wrote it, in months
+SELECT * FROM crm.churn_scores('churn_test.orders', as_of => '1997-09-30', horizon_months => -1);
 
 DROP SCHEMA churn_test CASCADE;

@@ -55,3 +55,6 @@ SET search_path = public, crm;
 SELECT crm.version() <> 'impostor' AS qualified_call_is_ours;
 RESET search_path;
 DROP FUNCTION public.version();
+
+-- Any role may use the schema (functions are callable by PUBLIC, tables are not).
+SELECT has_schema_privilege('public', 'crm', 'USAGE') AS public_usage;

@@ -54,6 +54,26 @@ SELECT crm.levenshtein(NULL, 'a') IS NULL AS l2,
 -- Negative max_d is an error.
 SELECT crm.levenshtein('a', 'b', -1);
 SELECT crm.damerau_levenshtein('a', 'b', -5);
+SELECT crm.levenshtein(repeat('a', 65), repeat('b', 65), -2147483648);
+SELECT crm.damerau_levenshtein(repeat('a', 65), repeat('b', 65), -2147483648);
+
+-- max_d up to INT_MAX on every path: the ASCII and decoded bit-parallel
+-- paths (<= 64 characters) and the dynamic programme (> 64, where a band of
+-- i + max_d used to overflow and crash the backend); a max_d at or above the
+-- longer length is the same as no limit.
+SELECT p.path, m.max_d,
+       crm.levenshtein(p.a, p.b, m.max_d) AS lev,
+       crm.damerau_levenshtein(p.a, p.b, m.max_d) AS dam
+  FROM (VALUES ('ascii_10', repeat('a', 10), repeat('b', 10)),
+               ('ascii_64', repeat('a', 64), repeat('b', 64)),
+               ('utf8_64', repeat('é', 64), repeat('ü', 64)),
+               ('ascii_65', repeat('a', 65), repeat('b', 65)),
+               ('utf8_65', repeat('é', 65), repeat('ü', 65)),
+               ('ascii_65_66', repeat('a', 65), repeat('b', 66)),
+               ('ascii_300', repeat('ab', 150), repeat('ba', 150))) AS p(path, a, b)
+ CROSS JOIN (VALUES (2147483647), (2147483646), (2147483583), (2147483582),
+                    (300), (66), (65), (64), (1), (0)) AS m(max_d)
+ ORDER BY p.path, m.max_d DESC;
 
 -- Bit-parallel (<= 64 characters) and dynamic-programming paths agree with
 -- fuzzystrmatch on ASCII, with and without max_d; lengths 0 to 160.

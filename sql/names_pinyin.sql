@@ -18,6 +18,14 @@ SELECT input, crm.name_pinyin(input) AS pinyin
 
 SELECT crm.name_pinyin(NULL) IS NULL AS null_gives_null;
 
+-- A combining mark with no letter to sit on is dropped, as name_normalize
+-- drops it; a mark on a letter is kept (other text is kept as it is).
+SELECT input, crm.name_pinyin(input) AS pinyin, crm.name_normalize(input) AS normalized
+  FROM (VALUES
+    (U&'\0301'), (U&'\0301\0308'), (U&'a \0301b'), (U&'张\0301三'),
+    (U&'e\0301'), (U&'Jose\0301 张三')
+  ) v(input);
+
 -- Phonetic keys: spelling variants agree, token order does not matter.
 SELECT input, crm.name_phonetic(input) AS phonetic
   FROM (VALUES

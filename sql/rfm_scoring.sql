@@ -12,9 +12,10 @@ INSERT INTO pop VALUES
   (7,   1,  1,  10.00),
   (8, NULL, 0, -30.00);   -- refunds only: not part of the population
 SELECT (th).* FROM (SELECT crm.rfm_thresholds_agg(recency_days, frequency, monetary) AS th FROM pop) x;
--- Recency descending 365,200,40,10,10,5,1 -> NTILE 1,1,2,2,3,4,5; the tie at 10 takes bucket 2 (its first).
--- Frequency ascending 1,1,1,2,3,3,10 -> 1,1,2,2,3,4,5; the three 1s take 1, the two 3s take 3.
--- Monetary ascending 10,20,35.25,80,80,120.50,500 -> 1,1,2,2,3,4,5; the two 80s take 2.
+-- Ties take the bucket of their middle rank (a + b + 1) / 2 (ranks from 0, worst first).
+-- Recency descending 365,200,40,10,10,5,1 -> NTILE 1,1,2,2,3,4,5; the tie at 10 (ranks 3,4) takes bucket 3 (rank 4).
+-- Frequency ascending 1,1,1,2,3,3,10 -> 1,1,2,2,3,4,5; the three 1s take 1 (rank 1), the two 3s take 4 (rank 5).
+-- Monetary ascending 10,20,35.25,80,80,120.50,500 -> 1,1,2,2,3,4,5; the two 80s take 3 (rank 4).
 SELECT customer, crm.rfm_score(recency_days, frequency, monetary, th) AS score
   FROM pop, (SELECT crm.rfm_thresholds_agg(recency_days, frequency, monetary) AS th FROM pop) t
  ORDER BY customer;
@@ -25,7 +26,7 @@ SELECT (th).n, (th).r_max, (th).f_min, (th).m_min, (th).population
 SELECT crm.rfm_score(30, 2, 10.0, th) FROM (SELECT crm.rfm_thresholds_agg(30, 2, 10.0) AS th) x;
 -- Empty population.
 SELECT crm.rfm_thresholds_agg(recency_days, frequency, monetary) IS NULL AS empty FROM pop WHERE false;
--- Everybody tied: all score 1.
+-- Everybody tied: all score 3, the bucket of the middle rank (5 of 0..9).
 SELECT (th).r_max, (th).f_min, (th).m_min
   FROM (SELECT crm.rfm_thresholds_agg(7, 1, 5.0) AS th FROM generate_series(1, 10)) x;
 
@@ -37,7 +38,7 @@ SELECT crm.rfm_thresholds_agg(1, 1, 1.0, 11);
 SELECT crm.rfm_thresholds_agg(1, 1, 1.0, n) FROM (VALUES (3), (4)) v(n);
 
 -- Agreement with plain SQL NTILE on random data: exact for distinct values,
--- and for tied values the NTILE bucket of the first of the tie.
+-- and for tied values the NTILE bucket of the middle rank of the tie.
 CREATE SCHEMA rfm_scoring_t;
 CREATE TABLE rfm_scoring_t.c AS
 SELECT g AS customer,
@@ -56,20 +57,27 @@ BEGIN
   RETURN QUERY EXECUTE format($q$
     WITH nt AS (
       SELECT customer, recency_days, frequency, monetary,
-             ntile(%2$s) OVER (ORDER BY recency_days DESC) AS r,
-             ntile(%2$s) OVER (ORDER BY frequency) AS f,
-             ntile(%2$s) OVER (ORDER BY monetary) AS m
-        FROM %1$s),
-    first_of_tie AS (
+             ntile(%2$s) OVER wr AS r, row_number() OVER wr - 1 AS ri,
+             ntile(%2$s) OVER wf AS f, row_number() OVER wf - 1 AS fi,
+             ntile(%2$s) OVER wm AS m, row_number() OVER wm - 1 AS mi
+        FROM %1$s
+      WINDOW wr AS (ORDER BY recency_days DESC), wf AS (ORDER BY frequency), wm AS (ORDER BY monetary)),
+    mid AS (
       SELECT customer,
-             min(r) OVER (PARTITION BY recency_days) AS r,
-             min(f) OVER (PARTITION BY frequency) AS f,
-             min(m) OVER (PARTITION BY monetary) AS m
+             (min(ri) OVER (PARTITION BY recency_days) + max(ri) OVER (PARTITION BY recency_days) + 1) / 2 AS ri,
+             (min(fi) OVER (PARTITION BY frequency) + max(fi) OVER (PARTITION BY frequency) + 1) / 2 AS fi,
+             (min(mi) OVER (PARTITION BY monetary) + max(mi) OVER (PARTITION BY monetary) + 1) / 2 AS mi
         FROM nt),
+    buckets AS (   -- the NTILE bucket of each rank
+      SELECT array_agg(r ORDER BY ri) AS r, array_agg(f ORDER BY fi) AS f, array_agg(m ORDER BY mi) AS m
+        FROM nt),
+    middle_of_tie AS MATERIALIZED (   -- subscripted once, before the join
+      SELECT mid.customer, b.r[mid.ri + 1] AS r, b.f[mid.fi + 1] AS f, b.m[mid.mi + 1] AS m
+        FROM mid, buckets b),
     th AS (SELECT crm.rfm_thresholds_agg(recency_days, frequency, monetary, %2$s) AS th FROM %1$s)
     SELECT count(*), count(*) FILTER (WHERE crm.rfm_score(c.recency_days, c.frequency, c.monetary, th.th)
                                            OPERATOR(crm.<>) crm.rfm_score(x.r::int, x.f::int, x.m::int))
-      FROM %1$s c JOIN first_of_tie x USING (customer) CROSS JOIN th$q$, tab, n);
+      FROM %1$s c JOIN middle_of_tie x USING (customer) CROSS JOIN th$q$, tab, n);
 END $$;
 SELECT 'distinct' AS data, n, (rfm_scoring_t.check_ntile('rfm_scoring_t.c', n)).*
   FROM (VALUES (3), (5), (7), (10)) v(n);
@@ -100,7 +108,9 @@ RESET max_parallel_workers_per_gather;
 -- Monetary beyond the scaled-integer range is still exact.
 SELECT (th).m_min, (th).m_mean
   FROM (SELECT crm.rfm_thresholds_agg(1, 1, m, 3) AS th
-          FROM (VALUES (1e30), (2.5), ('NaN'::numeric), (7)) v(m)) x;
+          FROM (VALUES (1e30), (2.5), (-1e25), (7)) v(m)) x;
+-- A NaN monetary value has no rank: rejected (QA R1).
+SELECT crm.rfm_thresholds_agg(g, g, CASE WHEN g = 7 THEN 'NaN'::numeric ELSE g END, 5) FROM generate_series(1, 10) g;
 DROP SCHEMA rfm_scoring_t CASCADE;
 
 -- Fixed thresholds an analyst supplies.

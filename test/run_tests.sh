@@ -39,7 +39,9 @@ if [ ${#suites[@]} -eq 0 ] || [[ " ${suites[*]} " == *" regress "* ]]; then
 	rc=$?
 	cat "$out"
 	count_output "$out"
-	if [ $rc -ne 0 ] && ! grep -qE '(FAILED|failed|not ok)' "$out"; then
+	# pg_regress exiting non-zero with no failed test counted (a missing
+	# expected file, a crash between tests) is a failure of its own.
+	if [ $rc -ne 0 ] && ! grep -qE '(\.\.\. FAILED|\.\.\. failed|^not ok)' "$out"; then
 		failed=$((failed + 1)); failures+=("pg_regress exited $rc")
 	fi
 	[ -f "$CRM_ROOT/regression.diffs" ] && [ $rc -ne 0 ] && head -n 200 "$CRM_ROOT/regression.diffs"

@@ -23,6 +23,13 @@
 
 #include "churn/churn.h"
 
+/*
+ * |log| of a fitted parameter (alpha divided by the mean age T) beyond which
+ * the fit is taken to have run off to the edge of the parameter space:
+ * ln(1e6).
+ */
+#define BGNBD_EDGE 13.815510557964274
+
 /* parameters in the order of crm.bgnbd_model: r, alpha, a, b */
 #define P_R		0
 #define P_ALPHA 1
@@ -282,6 +289,21 @@ CrmBgnbdModelParams(FunctionCallInfo fcinfo, int argno, double *p)
 	CrmModelParams(fcinfo, argno, 4, names, p);
 }
 
+PG_FUNCTION_INFO_V1(crm_bgnbd_model);
+
+/*
+ * crm_bgnbd_model: a crm.bgnbd_model from known r, alpha, a, b, each a
+ * positive finite number (22023 otherwise, rather than a model that every
+ * scoring function would reject later).
+ */
+Datum
+crm_bgnbd_model(PG_FUNCTION_ARGS)
+{
+	static const char *const names[] = {"r", "alpha", "a", "b"};
+
+	PG_RETURN_DATUM(CrmModelFromParams(fcinfo, 4, names));
+}
+
 PG_FUNCTION_INFO_V1(crm_bgnbd_fit_sfunc);
 
 /*
@@ -319,6 +341,7 @@ PG_FUNCTION_INFO_V1(crm_bgnbd_fit_summary_sfunc);
 /*
  * crm_bgnbd_fit_summary_sfunc: count one crm.purchase_summary; customers
  * without calibration purchases (NULL fields) and NULL rows are skipped.
+ * Every summary must have the same time unit (t_x and T are in it).
  */
 Datum
 crm_bgnbd_fit_summary_sfunc(PG_FUNCTION_ARGS)
@@ -326,16 +349,18 @@ crm_bgnbd_fit_summary_sfunc(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt;
 	CrmChurnGroups *g;
 	double		key[3],
-				m;
+				m,
+				unit;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "crm_bgnbd_fit_summary_sfunc called in non-aggregate context");
 	g = PG_ARGISNULL(0) ? NULL : (CrmChurnGroups *) PG_GETARG_POINTER(0);
-	if (!PG_ARGISNULL(1) && CrmSummaryFields(fcinfo, 1, &key[0], &key[1], &key[2], &m))
+	if (!PG_ARGISNULL(1) && CrmSummaryFields(fcinfo, 1, &key[0], &key[1], &key[2], &m, &unit))
 	{
 		CrmBgnbdCheckHistory(key[0], key[1], key[2]);
 		if (g == NULL)
 			g = CrmChurnGroupsCreate(aggcxt);
+		CrmChurnGroupsSetUnit(g, unit);
 		CrmChurnGroupsAdd(g, key, 1);
 	}
 	if (g == NULL)
@@ -347,9 +372,11 @@ PG_FUNCTION_INFO_V1(crm_bgnbd_fit_final);
 
 /*
  * crm_bgnbd_fit_final: maximum-likelihood fit of the groups, returned as a
- * crm.bgnbd_model.  Without any repeat purchase the model is not
- * identified: 22023.  A fit that does not converge is returned with
- * converged = false and a WARNING.  Read-only on the state.
+ * crm.bgnbd_model.  Without any repeat purchase, or when every customer
+ * has the same history, the model is not identified: 22023.  A fit that
+ * does not converge, or whose maximum lies on the edge of the parameter
+ * space, is returned with converged = false and a WARNING.  Read-only on
+ * the state.
  */
 Datum
 crm_bgnbd_fit_final(PG_FUNCTION_ARGS)
@@ -376,6 +403,19 @@ crm_bgnbd_fit_final(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot fit a BG/NBD model without repeat purchases"),
 				 errdetail("All %lld customers have frequency 0.", (long long) d.ncustomers)));
+	if (d.ncustomers == 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot fit a BG/NBD model to one customer"),
+				 errdetail("The model describes how customers differ; it is not identified by one history."),
+				 errhint("Fit on more customers, with and without repeat purchases.")));
+	if (d.ngroups == 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot fit a BG/NBD model to identical histories"),
+				 errdetail("All %lld customers have x = \"%g\", t_x = \"%g\", T = \"%g\"; the model is not identified without variation between customers.",
+						   (long long) d.ncustomers, d.groups[0].key[0], d.groups[0].key[1], d.groups[0].key[2]),
+				 errhint("Fit on more customers, with and without repeat purchases.")));
 
 	bgnbd_prepare_times(&d);
 
@@ -385,7 +425,37 @@ crm_bgnbd_fit_final(PG_FUNCTION_ARGS)
 	theta[P_A] = 0.0;
 	theta[P_B] = 0.0;
 	CrmMinimize(bgnbd_objective, &d, theta, 4, &res);
-	if (!res.converged)
+	if (!isfinite(res.value))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("BG/NBD log-likelihood is not finite at the fitted parameters")));
+
+	/*
+	 * A maximum on the edge of the parameter space (a parameter, alpha
+	 * relative to the mean age, beyond 1e6 or below 1e-6) is no estimate:
+	 * the likelihood keeps rising as the parameters run off, which happens
+	 * with a handful of customers or too little variation between them.
+	 * The optimiser may still report a small gradient there.
+	 */
+	for (i = 0; i < 4; i++)
+	{
+		double		v = theta[i] - (i == P_ALPHA ? log(sumT / (double) d.ncustomers) : 0.0);
+
+		if (fabs(v) > BGNBD_EDGE)
+			break;
+	}
+	if (i < 4)
+	{
+		static const char *const names[] = {"r", "alpha", "a", "b"};
+
+		res.converged = false;
+		ereport(WARNING,
+				(errmsg("BG/NBD fit ran to the edge of the parameter space"),
+				 errdetail("Parameter \"%s\" reached \"%g\" and the likelihood still rises towards the edge (%lld customers, %d distinct histories: too few, too alike, or not described by the model), so the parameters are not estimates. The model is returned with converged = false.",
+						   names[i], exp(theta[i]), (long long) d.ncustomers, d.ngroups),
+				 errhint("Fit on more customers, with and without repeat purchases.")));
+	}
+	else if (!res.converged)
 		ereport(WARNING,
 				(errmsg("BG/NBD fit did not converge after %d iterations", res.iterations),
 				 errdetail("The model is returned with converged = false."),

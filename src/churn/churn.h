@@ -29,6 +29,7 @@ typedef struct CrmChurnGroup
 typedef struct CrmChurnGroups CrmChurnGroups;
 
 extern CrmChurnGroups *CrmChurnGroupsCreate(MemoryContext cxt);
+extern void CrmChurnGroupsSetUnit(CrmChurnGroups *g, double unit_days);
 extern void CrmChurnGroupsAdd(CrmChurnGroups *g, const double *key, int64 count);
 extern void CrmChurnGroupsMerge(CrmChurnGroups *dst, CrmChurnGroups *src);
 extern bytea *CrmChurnGroupsSerialize(CrmChurnGroups *g);
@@ -64,12 +65,15 @@ extern double CrmBgnbdConditional(const double *p, double x, double tx,
 
 /* crm.purchase_summary fields (summary.c) */
 extern bool CrmSummaryFields(FunctionCallInfo fcinfo, int argno, double *x,
-							 double *tx, double *T, double *m);
+							 double *tx, double *T, double *m, double *unit);
 
 /* Composite values */
 extern TupleDesc CrmResultTupleDesc(FunctionCallInfo fcinfo);
 extern double CrmModelField(HeapTupleHeader model, int attno, const char *name,
 							bool positive);
+extern void CrmCheckModelParam(double v, const char *name);
+extern Datum CrmModelFromParams(FunctionCallInfo fcinfo, int nparams,
+								const char *const *names);
 extern void CrmModelParams(FunctionCallInfo fcinfo, int argno, int nparams,
 						   const char *const *names, double *out);
 

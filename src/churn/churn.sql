@@ -44,12 +44,10 @@ COMMENT ON AGGREGATE crm.bgnbd_fit(float8, float8, float8) IS
   'Fits a BG/NBD model to customer histories: x = repeat purchase days, t_x = time of the last one, T = time since the first purchase, all measured from the first purchase in one time unit; NULL on empty input';
 
 CREATE FUNCTION crm.bgnbd_model(r float8, alpha float8, a float8, b float8) RETURNS crm.bgnbd_model
-  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-  BEGIN ATOMIC
-    SELECT ROW(r, alpha, a, b, NULL, NULL, NULL, NULL)::crm.bgnbd_model;
-  END;
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_bgnbd_model';
 COMMENT ON FUNCTION crm.bgnbd_model(float8, float8, float8, float8) IS
-  'A BG/NBD model from known parameters (for example published ones), for scoring';
+  'A BG/NBD model from known parameters (for example published ones), for scoring; each must be a positive finite number';
 
 CREATE FUNCTION crm.bgnbd_loglik(model crm.bgnbd_model, x float8, t_x float8, "T" float8) RETURNS float8
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
@@ -104,12 +102,10 @@ COMMENT ON AGGREGATE crm.gammagamma_fit(float8, float8) IS
   'Fits a Gamma-Gamma spend model to (repeat purchase days, average repeat spend); customers with x = 0 are skipped; NULL on empty input; warns when frequency and spend are correlated';
 
 CREATE FUNCTION crm.gammagamma_model(p float8, q float8, gamma float8) RETURNS crm.gammagamma_model
-  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-  BEGIN ATOMIC
-    SELECT ROW(p, q, gamma, NULL, NULL, NULL, NULL, NULL)::crm.gammagamma_model;
-  END;
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_gammagamma_model';
 COMMENT ON FUNCTION crm.gammagamma_model(float8, float8, float8) IS
-  'A Gamma-Gamma model from known parameters, for scoring';
+  'A Gamma-Gamma model from known parameters, for scoring; each must be a positive finite number';
 CREATE FUNCTION crm.gammagamma_loglik(model crm.gammagamma_model, x float8, mean_spend float8) RETURNS float8
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'crm_gammagamma_loglik';
@@ -343,6 +339,10 @@ BEGIN
   unit_days := extract(epoch FROM time_unit) / 86400;
   IF unit_days <= 0 THEN
     RAISE EXCEPTION 'time_unit must be a positive interval' USING ERRCODE = '22023';
+  END IF;
+  IF horizon_months < 0 OR horizon_months > 10000 THEN
+    RAISE EXCEPTION 'horizon_months "%" is out of range', horizon_months
+      USING ERRCODE = '22003', DETAIL = 'The horizon must be between 0 and 10000 months.';
   END IF;
   PERFORM crm.churn_check_columns(orders, customer_column, time_column, amount_column);
   RETURN QUERY EXECUTE format($q$

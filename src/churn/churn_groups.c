@@ -47,10 +47,12 @@ typedef struct ChurnEntry
 struct CrmChurnGroups
 {
 	churnhash_hash *tab;
+	double		unit_days;		/* time unit of the keys in days; 0 = not known */
 };
 
-/* serialised form: a count, then (3 keys, count) per group */
+/* serialised form: a count, the time unit, then (3 keys, count) per group */
 #define GROUP_BYTES (3 * sizeof(double) + sizeof(int64))
+#define GROUPS_HEADER (sizeof(uint32) + sizeof(double))
 
 /*
  * CrmChurnGroupsCreate: an empty set of groups allocated in cxt.
@@ -61,7 +63,32 @@ CrmChurnGroupsCreate(MemoryContext cxt)
 	CrmChurnGroups *g = MemoryContextAlloc(cxt, sizeof(CrmChurnGroups));
 
 	g->tab = churnhash_create(cxt, 256, NULL);
+	g->unit_days = 0.0;
 	return g;
+}
+
+/*
+ * CrmChurnGroupsSetUnit: record the time unit (in days) of the histories
+ * counted into g; 22023 if it is not a positive finite number or differs
+ * from the unit of histories counted before (weeks and days fitted together
+ * would give a meaningless model).  0 means "not known" and is ignored.
+ */
+void
+CrmChurnGroupsSetUnit(CrmChurnGroups *g, double unit_days)
+{
+	if (unit_days == 0.0)
+		return;
+	if (!isfinite(unit_days) || unit_days < 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time unit \"%g\" days is not a positive finite number", unit_days),
+				 errdetail("The time_unit_days of a purchase summary must be positive.")));
+	if (g->unit_days != 0.0 && g->unit_days != unit_days)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time unit must be the same for every row"),
+				 errdetail("Rows have time units of \"%g\" and \"%g\" days.", g->unit_days, unit_days)));
+	g->unit_days = unit_days;
 }
 
 /*
@@ -93,6 +120,7 @@ CrmChurnGroupsMerge(CrmChurnGroups *dst, CrmChurnGroups *src)
 	churnhash_iterator it;
 	ChurnEntry *e;
 
+	CrmChurnGroupsSetUnit(dst, src->unit_days);
 	churnhash_start_iterate(src->tab, &it);
 	while ((e = churnhash_iterate(src->tab, &it)) != NULL)
 		CrmChurnGroupsAdd(dst, e->key.v, e->count);
@@ -107,13 +135,15 @@ CrmChurnGroupsSerialize(CrmChurnGroups *g)
 	churnhash_iterator it;
 	ChurnEntry *e;
 	uint32		n = g->tab->members;
-	Size		len = add_size(VARHDRSZ + sizeof(uint32), mul_size(n, GROUP_BYTES));
+	Size		len = add_size(VARHDRSZ + GROUPS_HEADER, mul_size(n, GROUP_BYTES));
 	bytea	   *b = palloc(len);
 	char	   *p = VARDATA(b);
 
 	SET_VARSIZE(b, len);
 	memcpy(p, &n, sizeof(uint32));
 	p += sizeof(uint32);
+	memcpy(p, &g->unit_days, sizeof(double));
+	p += sizeof(double);
 	churnhash_start_iterate(g->tab, &it);
 	while ((e = churnhash_iterate(g->tab, &it)) != NULL)
 	{
@@ -136,20 +166,24 @@ CrmChurnGroupsDeserialize(bytea *b, MemoryContext cxt)
 	const char *p = VARDATA_ANY(b);
 	uint32		n,
 				i;
+	double		unit;
 	CrmChurnGroups *g;
 
-	if (len < sizeof(uint32))
+	if (len < GROUPS_HEADER)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid churn aggregate state")));
 	memcpy(&n, p, sizeof(uint32));
 	p += sizeof(uint32);
-	if (len != sizeof(uint32) + (Size) n * GROUP_BYTES)
+	memcpy(&unit, p, sizeof(double));
+	p += sizeof(double);
+	if (len != GROUPS_HEADER + (Size) n * GROUP_BYTES)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid churn aggregate state"),
 				 errdetail("The state announces %u groups in %zu bytes.", n, len)));
 	g = CrmChurnGroupsCreate(cxt);
+	CrmChurnGroupsSetUnit(g, unit);
 	for (i = 0; i < n; i++)
 	{
 		double		key[3];

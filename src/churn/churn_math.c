@@ -13,6 +13,7 @@
 
 #include <math.h>
 
+#include "access/htup_details.h"
 #include "executor/executor.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -317,11 +318,52 @@ CrmModelField(HeapTupleHeader model, int attno, const char *name, bool positive)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("model parameter \"%s\" is null", name)));
 	v = DatumGetFloat8(d);
-	if (!isfinite(v) || (positive && v <= 0.0))
+	if (positive)
+		CrmCheckModelParam(v, name);
+	else if (!isfinite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model parameter \"%s\" must be a finite number, not \"%g\"", name, v)));
+	return v;
+}
+
+/*
+ * CrmCheckModelParam: 22023 unless a model parameter is a positive finite
+ * number; used by the model constructors and by every consumer of a model.
+ */
+void
+CrmCheckModelParam(double v, const char *name)
+{
+	if (!isfinite(v) || v <= 0.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model parameter \"%s\" must be a positive finite number, not \"%g\"", name, v)));
-	return v;
+}
+
+/*
+ * CrmModelFromParams: a model row (crm.bgnbd_model or crm.gammagamma_model)
+ * with the nparams given parameters, each checked by CrmCheckModelParam, and
+ * the fit statistics NULL.
+ */
+Datum
+CrmModelFromParams(FunctionCallInfo fcinfo, int nparams, const char *const *names)
+{
+	TupleDesc	tupdesc = CrmResultTupleDesc(fcinfo);
+	Datum	   *values = palloc0(tupdesc->natts * sizeof(Datum));
+	bool	   *nulls = palloc(tupdesc->natts * sizeof(bool));
+	int			i;
+
+	Assert(nparams <= tupdesc->natts);
+	for (i = 0; i < tupdesc->natts; i++)
+		nulls[i] = (i >= nparams);
+	for (i = 0; i < nparams; i++)
+	{
+		double		v = PG_GETARG_FLOAT8(i);
+
+		CrmCheckModelParam(v, names[i]);
+		values[i] = Float8GetDatum(v);
+	}
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
 /* per-call-site cache of parsed model arguments (see CrmModelParams) */

@@ -164,12 +164,13 @@ crm_gammagamma_fit_summary_sfunc(PG_FUNCTION_ARGS)
 	CrmChurnGroups *g;
 	double		key[3],
 				tx,
-				T;
+				T,
+				unit;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "crm_gammagamma_fit_summary_sfunc called in non-aggregate context");
 	g = PG_ARGISNULL(0) ? NULL : (CrmChurnGroups *) PG_GETARG_POINTER(0);
-	if (!PG_ARGISNULL(1) && CrmSummaryFields(fcinfo, 1, &key[0], &tx, &T, &key[1]))
+	if (!PG_ARGISNULL(1) && CrmSummaryFields(fcinfo, 1, &key[0], &tx, &T, &key[1], &unit))
 	{
 		key[2] = 0.0;
 		gg_check(key[0], key[1]);
@@ -272,6 +273,20 @@ crm_gammagamma_fit_final(PG_FUNCTION_ARGS)
 	values[7] = Float8GetDatum(corr);
 	nulls[7] = corr_null;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(crm_gammagamma_model);
+
+/*
+ * crm_gammagamma_model: a crm.gammagamma_model from known p, q, gamma, each
+ * a positive finite number (22023 otherwise).
+ */
+Datum
+crm_gammagamma_model(PG_FUNCTION_ARGS)
+{
+	static const char *const names[] = {"p", "q", "gamma"};
+
+	PG_RETURN_DATUM(CrmModelFromParams(fcinfo, 3, names));
 }
 
 /*

@@ -394,6 +394,47 @@ float8_array_datum(const double *v, int n)
 										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
+/*
+ * stable_mean: the mean of feature j when the plain sum overflows: the sum
+ * of x / n, each term and the result bounded by the largest |x|.
+ */
+static double
+stable_mean(LogisticState *s, int j)
+{
+	double		m = 0.0;
+	int64		i;
+
+	for (i = 0; i < s->n; i++)
+		m += s->rows[i * (s->p + 1) + j + 1] / (double) s->n;
+	return m;
+}
+
+/*
+ * stable_scale: the standard deviation of feature j when the sum of squares
+ * overflows: the deviations are divided by the largest one first, so the
+ * result is finite whenever every deviation is.  Infinity if a deviation
+ * itself overflows (the caller raises 22003).
+ */
+static double
+stable_scale(LogisticState *s, int j, double mean)
+{
+	double		big = 0.0,
+				sum = 0.0;
+	int64		i;
+
+	for (i = 0; i < s->n; i++)
+		big = Max(big, fabs(s->rows[i * (s->p + 1) + j + 1] - mean));
+	if (!isfinite(big) || big == 0.0)
+		return big;
+	for (i = 0; i < s->n; i++)
+	{
+		double		d = (s->rows[i * (s->p + 1) + j + 1] - mean) / big;
+
+		sum += d * d;
+	}
+	return big * sqrt(sum / (double) s->n);
+}
+
 PG_FUNCTION_INFO_V1(crm_logistic_fit_final);
 
 /*
@@ -438,7 +479,11 @@ crm_logistic_fit_final(PG_FUNCTION_ARGS)
 				 errdetail("All %lld rows have the label %s.", (long long) s->n,
 						   positives == 0 ? "false" : "true")));
 	for (j = 0; j < p; j++)
+	{
 		mean[j] /= (double) s->n;
+		if (!isfinite(mean[j]))
+			mean[j] = stable_mean(s, j);
+	}
 	for (i = 0; i < s->n; i++)
 		for (j = 0; j < p; j++)
 		{
@@ -448,7 +493,14 @@ crm_logistic_fit_final(PG_FUNCTION_ARGS)
 		}
 	for (j = 0; j < p; j++)
 	{
-		scale[j] = sqrt(scale[j] / (double) s->n);
+		scale[j] = isfinite(scale[j]) ? sqrt(scale[j] / (double) s->n)
+			: stable_scale(s, j, mean[j]);
+		if (!isfinite(scale[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("feature %d cannot be standardised", j + 1),
+					 errdetail("Its deviations from the mean \"%g\" exceed the range of float8.", mean[j]),
+					 errhint("Rescale the feature, for example to thousands or to its logarithm.")));
 		if (!(scale[j] > 0))
 			scale[j] = 1.0;		/* a constant feature: centred to 0 */
 	}

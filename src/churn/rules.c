@@ -49,6 +49,8 @@ typedef struct RuleCache
 
 /* attribute numbers (0-based) in crm.purchase_summary */
 #define S_X				2
+#define S_MEAN_SPEND	5
+#define S_TOTAL_SPEND	6
 #define S_TX			3
 #define S_T				4
 #define S_RECENT_DAYS	7
@@ -57,8 +59,62 @@ typedef struct RuleCache
 #define S_EARLIER_SPEND 10
 #define S_EARLIER_SPAN	11
 #define S_WINDOW		12
+#define S_HOLDOUT_X		13
+#define S_HOLDOUT_SPEND 14
 #define S_UNIT_DAYS		15
 #define S_NATTS			16
+
+/*
+ * check_summary: 22003 for a summary no crm.purchase_summary can produce:
+ * a negative count, a negative or non-finite time, a non-finite spend
+ * (spends may be negative: refunds), or a time unit that is not positive.
+ * NULL fields (a customer without calibration purchases) are allowed.
+ */
+static void
+check_summary(const Datum *v, const bool *isnull)
+{
+	static const int counts[] = {S_X, S_RECENT_DAYS, S_EARLIER_DAYS, S_HOLDOUT_X};
+	static const char *const count_names[] = {"x", "recent_days", "earlier_days", "holdout_x"};
+	static const int times[] = {S_TX, S_T, S_EARLIER_SPAN, S_WINDOW, S_UNIT_DAYS};
+	static const char *const time_names[] = {"t_x", "T", "earlier_span", "recent_window", "time_unit_days"};
+	static const int spends[] = {S_MEAN_SPEND, S_TOTAL_SPEND, S_RECENT_SPEND, S_EARLIER_SPEND, S_HOLDOUT_SPEND};
+	static const char *const spend_names[] = {"mean_spend", "total_spend", "recent_spend", "earlier_spend", "holdout_spend"};
+	int			i;
+
+	for (i = 0; i < lengthof(counts); i++)
+		if (!isnull[counts[i]] && DatumGetInt32(v[counts[i]]) < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("purchase summary field \"%s\" is out of range: \"%d\"",
+							count_names[i], DatumGetInt32(v[counts[i]])),
+					 errdetail("Purchase day counts cannot be negative.")));
+	for (i = 0; i < lengthof(times); i++)
+	{
+		double		t;
+
+		if (isnull[times[i]])
+			continue;
+		t = DatumGetFloat8(v[times[i]]);
+		if (!isfinite(t) || t < 0 || (times[i] == S_UNIT_DAYS && t == 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("purchase summary field \"%s\" is out of range: \"%g\"", time_names[i], t),
+					 errdetail("Times must be finite and not negative, and the time unit positive.")));
+	}
+	for (i = 0; i < lengthof(spends); i++)
+	{
+		double		m;
+
+		if (isnull[spends[i]])
+			continue;
+		m = DatumGetFloat8(v[spends[i]]);
+		if (!isfinite(m))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("purchase summary field \"%s\" is out of range: \"%g\"", spend_names[i], m),
+					 errdetail("Spends must be finite.")));
+	}
+}
 
 /*
  * load_rules: the enabled rules, most severe first, into fn_mcxt.
@@ -137,6 +193,11 @@ crm_churn_warnings(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
+	if (have_p && !(p_alive >= 0.0 && p_alive <= 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("probability of being active \"%g\" is out of range", p_alive),
+				 errdetail("P(alive) must be between 0 and 1.")));
 	c = (RuleCache *) fcinfo->flinfo->fn_extra;
 	if (c == NULL)
 	{
@@ -154,6 +215,7 @@ crm_churn_warnings(PG_FUNCTION_ARGS)
 	tmp.t_data = th;
 	heap_deform_tuple(&tmp, sdesc, v, isnull);
 	ReleaseTupleDesc(sdesc);
+	check_summary(v, isnull);
 
 	reasons = palloc(Max(c->n, 1) * sizeof(Datum));
 	for (i = 0; i < c->n; i++)

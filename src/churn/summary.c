@@ -184,10 +184,34 @@ numeric_to_double(Datum d)
 }
 
 /*
+ * summary_same_settings: 22023 unless calibration_end, the time unit and the
+ * recent window (in days) are those of the state: a summary mixing them
+ * would be meaningless.
+ */
+static void
+summary_same_settings(SummaryState *s, int32 cal_end, double unit, double window)
+{
+	if (cal_end != s->cal_end)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("calibration_end must be the same for every row")));
+	if (unit != s->unit_days)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time_unit must be the same for every row"),
+				 errdetail("Rows have time units of \"%g\" and \"%g\" days.", s->unit_days, unit)));
+	if (window != s->window_days)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("recent_window must be the same for every row"),
+				 errdetail("Rows have recent windows of \"%g\" and \"%g\" days.", s->window_days, window)));
+}
+
+/*
  * summary_add: the body of both transition functions; amount is already
  * a float8 (0 for a NULL amount).  Orders without a day are skipped; the
  * settings (calibration_end, time_unit, recent_window) must not be NULL and
- * must be the same in every row.
+ * must be the same in every row (22023).
  */
 static Datum
 summary_add(FunctionCallInfo fcinfo, double amount)
@@ -216,16 +240,12 @@ summary_add(FunctionCallInfo fcinfo, double amount)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("purchase dates and calibration_end must be finite")));
+	unit = interval_days(PG_GETARG_INTERVAL_P(4), "time_unit");
+	window = interval_days(PG_GETARG_INTERVAL_P(5), "recent_window");
 	if (s == NULL)
-	{
-		unit = interval_days(PG_GETARG_INTERVAL_P(4), "time_unit");
-		window = interval_days(PG_GETARG_INTERVAL_P(5), "recent_window");
 		s = summary_new(aggcxt, cal_end, unit, window, 4);
-	}
-	else if (cal_end != s->cal_end)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("calibration_end must be the same for every row")));
+	else
+		summary_same_settings(s, cal_end, unit, window);
 	if (!isfinite(amount))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -283,10 +303,8 @@ crm_purchase_summary_combine(PG_FUNCTION_ARGS)
 	}
 	if (s1 == NULL)
 		s1 = summary_new(aggcxt, s2->cal_end, s2->unit_days, s2->window_days, s2->n);
-	else if (s1->cal_end != s2->cal_end)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("calibration_end must be the same for every row")));
+	else
+		summary_same_settings(s1, s2->cal_end, s2->unit_days, s2->window_days);
 	if (s1->n + s2->n > s1->cap)
 	{
 		if ((int64) s1->n + s2->n >= PG_INT32_MAX / 2)
@@ -467,6 +485,14 @@ crm_purchase_summary_final(PG_FUNCTION_ARGS)
 	}
 	pfree(d);
 
+	/* each amount is finite, but a customer's sums can still overflow */
+	if (!isfinite(total) || !isfinite(repeat_spend) || !isfinite(recent_spend) ||
+		!isfinite(earlier_spend) || !isfinite(holdout_spend))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("spend of a customer is out of range"),
+				 errdetail("The customer's order amounts add up to more than float8 can hold.")));
+
 	tupdesc = CrmResultTupleDesc(fcinfo);
 	if (ndays > 0)
 	{
@@ -499,13 +525,15 @@ crm_purchase_summary_final(PG_FUNCTION_ARGS)
 }
 
 /*
- * CrmSummaryFields: x, t_x, T and mean_spend of the crm.purchase_summary in
- * argument argno, deformed once with a row descriptor cached in fn_extra.
- * False when the customer has no calibration purchase (NULL fields).
+ * CrmSummaryFields: x, t_x, T, mean_spend and time_unit_days of the
+ * crm.purchase_summary in argument argno, deformed with a row descriptor
+ * cached in fn_extra.  False when the customer has no calibration purchase
+ * (NULL fields).  A NULL (22004), non-positive or non-finite (22023) time
+ * unit is rejected.
  */
 bool
 CrmSummaryFields(FunctionCallInfo fcinfo, int argno, double *x, double *tx,
-				 double *T, double *m)
+				 double *T, double *m, double *unit)
 {
 	HeapTupleHeader th = PG_GETARG_HEAPTUPLEHEADER(argno);
 	TupleDesc	desc = (TupleDesc) fcinfo->flinfo->fn_extra;
@@ -535,5 +563,15 @@ CrmSummaryFields(FunctionCallInfo fcinfo, int argno, double *x, double *tx,
 	*tx = DatumGetFloat8(v[3]);
 	*T = DatumGetFloat8(v[4]);
 	*m = DatumGetFloat8(v[5]);
+	if (isnull[15])
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("purchase summary field \"time_unit_days\" is null")));
+	*unit = DatumGetFloat8(v[15]);
+	if (!(isfinite(*unit) && *unit > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time unit \"%g\" days is not a positive finite number", *unit),
+				 errdetail("The time_unit_days of a purchase summary must be positive.")));
 	return true;
 }

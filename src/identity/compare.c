@@ -21,6 +21,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "common/errors.h"
 #include "identity/identity.h"
 #include "names/names.h"
 
@@ -306,6 +307,32 @@ close_level(Feature a, Feature b, bool phone)
 }
 
 /*
+ * differ_in_digits_only: a and b are equal once their digits are removed:
+ * numbered accounts such as zw1@example.com and zw3@example.com, which
+ * belong to different people far more often than they are typos.
+ */
+static bool
+differ_in_digits_only(Feature a, Feature b)
+{
+	int			i = 0,
+				j = 0;
+
+	for (;;)
+	{
+		while (i < a.len && a.s[i] >= '0' && a.s[i] <= '9')
+			i++;
+		while (j < b.len && b.s[j] >= '0' && b.s[j] <= '9')
+			j++;
+		if (i == a.len || j == b.len)
+			return i == a.len && j == b.len;
+		if (a.s[i] != b.s[j])
+			return false;
+		i++;
+		j++;
+	}
+}
+
+/*
  * place_level: 2 equal, 1 Jaro-Winkler >= 0.88, else 0.
  */
 static int
@@ -384,6 +411,10 @@ CrmIdentityCompareFeatures(const CrmFeature *a, const CrmFeature *b)
 				lv[i] = close_level(a[i], b[i], true);
 				break;
 			case IDF_EMAIL:
+				lv[i] = close_level(a[i], b[i], false);
+				if (lv[i] == 1 && differ_in_digits_only(a[i], b[i]))
+					lv[i] = 0;
+				break;
 			case IDF_NATIONAL_ID:
 			case IDF_POSTCODE:
 				lv[i] = close_level(a[i], b[i], false);
@@ -411,6 +442,7 @@ crm_identity_compare(PG_FUNCTION_ARGS)
 {
 	Feature		a[IDENTITY_NFIELDS];
 	Feature		b[IDENTITY_NFIELDS];
+	CrmRequireUtf8();
 
 	CrmIdentityGetFeatures(PG_GETARG_ARRAYTYPE_P(0), a);
 	CrmIdentityGetFeatures(PG_GETARG_ARRAYTYPE_P(1), b);

@@ -28,6 +28,7 @@ PG_FUNCTION_INFO_V1(crm_identity_default_model);
 PG_FUNCTION_INFO_V1(crm_identity_score);
 PG_FUNCTION_INFO_V1(crm_identity_weight);
 PG_FUNCTION_INFO_V1(crm_identity_contributions);
+PG_FUNCTION_INFO_V1(crm_identity_gamma_identical);
 
 #define PROB_FLOOR 1e-6
 
@@ -35,8 +36,8 @@ PG_FUNCTION_INFO_V1(crm_identity_contributions);
 static const double default_m[IDENTITY_NFIELDS][4] = {
 	{0.05, 0.05, 0.10, 0.80},	/* given name */
 	{0.05, 0.05, 0.10, 0.80},	/* family name */
-	{0.05, 0.10, 0.85},			/* birth date */
-	{0.15, 0.05, 0.80},			/* phone */
+	{0.01, 0.14, 0.85},			/* birth date */
+	{0.10, 0.10, 0.80},			/* phone */
 	{0.15, 0.05, 0.80},			/* email */
 	{0.05, 0.10, 0.85},			/* national id */
 	{0.10, 0.05, 0.15, 0.70},	/* address */
@@ -48,7 +49,7 @@ static const double default_u[IDENTITY_NFIELDS][4] = {
 	{0.95, 0.03, 0.01, 0.01},
 	{0.97, 0.025, 0.005},
 	{0.999, 0.0009, 0.0001},
-	{0.999, 0.0009, 0.0001},
+	{0.9899, 0.01, 0.0001},
 	{0.999, 0.0009, 0.0001},
 	{0.97, 0.02, 0.005, 0.005},
 	{0.90, 0.05, 0.05},
@@ -63,13 +64,42 @@ static const double default_u[IDENTITY_NFIELDS][4] = {
 static const double *
 get_params(ArrayType *arr, const char *what)
 {
+	const double *p;
+	int			f;
+
 	if (ARR_NDIM(arr) != 1 || ARR_ELEMTYPE(arr) != FLOAT8OID || ARR_HASNULL(arr) ||
 		ARR_DIMS(arr)[0] != IDENTITY_NPARAMS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be a float8 array of %d elements without NULLs", what, IDENTITY_NPARAMS),
 				 errdetail("Element field * 8 + level holds the probability of that level.")));
-	return (const double *) ARR_DATA_PTR(arr);
+	p = (const double *) ARR_DATA_PTR(arr);
+	for (f = 0; f < IDENTITY_NFIELDS; f++)
+	{
+		double		sum = 0.0;
+		int			l;
+
+		for (l = 0; l < IDENTITY_NLEVELS; l++)
+		{
+			double		v = p[f * IDENTITY_NLEVELS + l];
+
+			if (!(v >= 0.0 && v <= 1.0))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s element %d is not a probability: %g", what,
+								f * IDENTITY_NLEVELS + l + 1, v),
+						 errdetail("Every element lies between 0 and 1 (NaN and infinity are not probabilities).")));
+			if (l < CrmIdentityFieldLevels[f])
+				sum += v;
+		}
+		if (sum <= 0.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s probabilities of field \"%s\" are all zero", what,
+							CrmIdentityFieldNames[f]),
+					 errdetail("The levels of a field are a probability distribution: they add up to 1.")));
+	}
+	return p;
 }
 
 /*
@@ -483,4 +513,36 @@ crm_identity_u_estimate(PG_FUNCTION_ARGS)
 			u[f * IDENTITY_NLEVELS + l] = (cnt[f * IDENTITY_NLEVELS + l] + 1.0) / (tot[f] + nl);
 	}
 	PG_RETURN_ARRAYTYPE_P(params_array(u));
+}
+
+/*
+ * crm_identity_gamma_identical: crm.identity_gamma_identical(gamma) ->
+ * boolean: whether gamma is that of two records that agree exactly on every
+ * field both have, at least two fields and at least one of them a strong
+ * identifier (birth date, phone, e-mail, national id).  Such pairs are
+ * linked whatever the model says: no trained model may split identical
+ * records, while a name alone (or name and city) never suffices.
+ */
+Datum
+crm_identity_gamma_identical(PG_FUNCTION_ARGS)
+{
+	int32		g = PG_GETARG_INT32(0);
+	int			present = 0;
+	bool		strong = false;
+	int			f;
+
+	check_gamma(g);
+	for (f = 0; f < IDENTITY_NFIELDS; f++)
+	{
+		int			l = IDENTITY_LEVEL(g, f);
+
+		if (l == IDENTITY_MISSING)
+			continue;
+		if (l != CrmIdentityFieldLevels[f] - 1)
+			PG_RETURN_BOOL(false);
+		present++;
+		if (f >= 2 && f <= 5)
+			strong = true;
+	}
+	PG_RETURN_BOOL(present >= 2 && strong);
 }

@@ -14,6 +14,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "common/errors.h"
 #include "identity/identity.h"
 #include "identity/identity_text.h"
 #include "names/names.h"
@@ -100,6 +101,7 @@ crm_identity_features(PG_FUNCTION_ARGS)
 	int			lbs[1] = {1};
 	CrmStd		r;
 	int			i;
+	CrmRequireUtf8();
 
 	for (i = 0; i < A_NARGS; i++)
 	{

@@ -80,6 +80,12 @@ CREATE FUNCTION crm.identity_name_key(name text) RETURNS text
 COMMENT ON FUNCTION crm.identity_name_key(text) IS
   'Coarse phonetic blocking key of a name: American Soundex of its first Latin word, or its first Chinese character.';
 
+CREATE FUNCTION crm.identity_seen_at(raw text) RETURNS timestamptz
+  AS 'MODULE_PATHNAME', 'crm_identity_seen_at'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.identity_seen_at(text) IS
+  'A source''s seen_at value as timestamptz, NULL (never an error) when it is not a finite date or time; the match-on-insert trigger uses it so that a bad value cannot make the application''s write fail.';
+
 CREATE FUNCTION crm.identity_national_id(raw text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 BEGIN ATOMIC
@@ -161,6 +167,12 @@ CREATE FUNCTION crm.identity_contributions(gamma int4, m float8[], u float8[])
   AS 'MODULE_PATHNAME', 'crm_identity_contributions';
 COMMENT ON FUNCTION crm.identity_contributions(int4, float8[], float8[]) IS
   'Per-field contributions log2(m/u) to the match weight of a comparison vector (0 for a missing field).';
+
+CREATE FUNCTION crm.identity_gamma_identical(gamma int4) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'crm_identity_gamma_identical'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.identity_gamma_identical(int4) IS
+  'Whether a comparison vector is that of identical records: exact on every field both have, at least two fields, one of them birth date, phone, e-mail or national id. Such pairs always link, whatever the model.';
 
 CREATE FUNCTION crm.identity_components(a int8[], b int8[])
   RETURNS TABLE (node int8, component int8)
@@ -462,8 +474,9 @@ BEGIN
              AND c.record_id <> r.record_id
              AND c.golden_id IS NOT NULL
              AND NOT c.locked
-             AND crm.identity_score(crm.identity_compare(r.features, c.features),
-                                    mo.lambda, mo.m, mo.u) >= thr
+             AND (crm.identity_score(crm.identity_compare(r.features, c.features),
+                                     mo.lambda, mo.m, mo.u) >= thr
+                  OR crm.identity_gamma_identical(crm.identity_compare(r.features, c.features)))
            GROUP BY c.golden_id) h;
   target := hits[1];
   IF target IS NULL THEN
@@ -501,6 +514,7 @@ DECLARE
   rid int8;
   gid int8;
   bad text;
+  seen timestamptz;
 BEGIN
   IF source IS NULL OR source_key IS NULL THEN
     RAISE EXCEPTION 'source and source_key must not be NULL' USING ERRCODE = '22004';
@@ -514,7 +528,16 @@ BEGIN
     RAISE EXCEPTION 'unknown identity field "%"', bad USING ERRCODE = '22023',
       HINT = 'The fields are full_name, given_name, family_name, birth_date, phone, email, national_id, address, city, postcode and seen_at.';
   END IF;
+  IF NOT EXISTS (SELECT FROM crm.identity_source s WHERE s.source = identity_upsert.source) THEN
+    RAISE EXCEPTION 'identity source "%" is not registered', source USING ERRCODE = '55000',
+      HINT = 'Register it with crm.identity_register().';
+  END IF;
   region := coalesce(region, (crm.identity_settings()).default_region);
+  seen := crm.identity_seen_at(attrs->>'seen_at');
+  IF seen IS NULL AND attrs->>'seen_at' IS NOT NULL THEN
+    RAISE WARNING 'identity source "%" record "%": seen_at value "%" is not a date or time, stored as the current time',
+      source, source_key, attrs->>'seen_at';
+  END IF;
   f := crm.identity_features(attrs->>'full_name', attrs->>'given_name', attrs->>'family_name',
                              attrs->>'birth_date', attrs->>'phone', region, attrs->>'email',
                              attrs->>'national_id', attrs->>'address', attrs->>'city',
@@ -525,7 +548,7 @@ BEGIN
   VALUES (source, source_key, attrs->>'full_name', attrs->>'given_name', attrs->>'family_name',
           attrs->>'birth_date', attrs->>'phone', region, attrs->>'email', attrs->>'national_id',
           attrs->>'address', attrs->>'city', attrs->>'postcode',
-          coalesce((attrs->>'seen_at')::timestamptz, now()), f, crm.identity_block_keys(f))
+          coalesce(seen, now()), f, crm.identity_block_keys(f))
   ON CONFLICT ON CONSTRAINT identity_record_source_source_key_key DO UPDATE
      SET full_name = excluded.full_name, given_name = excluded.given_name,
          family_name = excluded.family_name, birth_date = excluded.birth_date,
@@ -551,6 +574,10 @@ DECLARE
   rid int8;
   gid int8;
 BEGIN
+  IF NOT EXISTS (SELECT FROM crm.identity_source s WHERE s.source = identity_remove.source) THEN
+    RAISE EXCEPTION 'identity source "%" is not registered', source USING ERRCODE = '55000',
+      HINT = 'Register it with crm.identity_register().';
+  END IF;
   DELETE FROM crm.identity_record r WHERE r.source = identity_remove.source
      AND r.source_key = identity_remove.source_key
   RETURNING r.record_id, r.golden_id INTO rid, gid;
@@ -577,6 +604,13 @@ BEGIN
   IF NOT FOUND THEN
     RETURN NULL;
   END IF;
+  IF TG_OP = 'TRUNCATE' THEN
+    INSERT INTO crm.identity_merge_log (record_id, old_golden_id, new_golden_id, action, detail)
+    SELECT r.record_id, r.golden_id, NULL, 'remove', format('%s truncated', s.relation)
+      FROM crm.identity_record r WHERE r.source = s.source;
+    DELETE FROM crm.identity_record r WHERE r.source = s.source;
+    RETURN NULL;
+  END IF;
   IF TG_OP IN ('DELETE', 'UPDATE') THEN
     j := to_jsonb(OLD);
     IF TG_OP = 'DELETE' OR j->>s.key_column IS DISTINCT FROM to_jsonb(NEW)->>s.key_column THEN
@@ -594,7 +628,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION crm.identity_source_trigger() IS
-  'Trigger on a registered source table: inserts, updates or removes (writes) the changed row in the identity store, matching new records on insert.';
+  'Trigger on a registered source table: inserts, updates or removes (writes) the changed row in the identity store, matching new records on insert; after TRUNCATE removes all the source''s records (logged).';
 
 ------------------------------------------------------------------------
 -- Batch linking
@@ -623,10 +657,18 @@ BEGIN
       RAISE EXCEPTION 'column "%" of relation % does not exist', m.value, relation USING ERRCODE = '42703';
     END IF;
   END LOOP;
+  -- a table's key must be unique (a view's cannot be checked)
+  IF (SELECT c.relkind FROM pg_class c WHERE c.oid = relation) IN ('r', 'p')
+     AND NOT EXISTS (SELECT FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                      WHERE i.indrelid = relation AND i.indisunique AND i.indnatts = 1
+                        AND i.indpred IS NULL AND i.indexprs IS NULL AND a.attname = key_column) THEN
+    RAISE EXCEPTION 'key column "%" of table % is not unique', key_column, relation USING ERRCODE = '42P10',
+      HINT = 'The key column needs a primary key or a one-column unique index: each row is one identity record.';
+  END IF;
 END;
 $$;
 COMMENT ON FUNCTION crm.identity_check_mapping(regclass, name, jsonb) IS
-  'Raises an error unless every mapped identity field is known and every column exists (internal).';
+  'Raises an error unless every mapped identity field is known, every column exists and a table''s key column is unique (internal).';
 
 CREATE FUNCTION crm.identity_register(source text, relation regclass, key_column name, mapping jsonb,
                                       region text DEFAULT NULL, priority int4 DEFAULT 100,
@@ -651,6 +693,8 @@ BEGIN
   IF match_on_insert THEN
     EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION crm.identity_source_trigger(%L)',
                    'crm_identity_' || source, relation, source);
+    EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION crm.identity_source_trigger(%L)',
+                   'crm_identity_' || source || '_truncate', relation, source);
   END IF;
 END;
 $$;
@@ -670,6 +714,7 @@ BEGIN
     RAISE EXCEPTION 'identity source "%" is not registered', source USING ERRCODE = '55000';
   END IF;
   EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'crm_identity_' || s.source, s.relation);
+  EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'crm_identity_' || s.source || '_truncate', s.relation);
   INSERT INTO crm.identity_merge_log (record_id, old_golden_id, new_golden_id, action, detail)
   SELECT r.record_id, r.golden_id, NULL, 'remove', format('source %s unregistered', s.source)
     FROM crm.identity_record r WHERE r.source = s.source;
@@ -704,7 +749,11 @@ BEGIN
                || ' AS ' || fld || ', ';
   END LOOP;
   col := s.mapping->>'seen_at';
-  sel := sel || CASE WHEN col IS NULL THEN 'now()' ELSE format('coalesce(%I::timestamptz, now())', col) END
+  sel := sel || CASE WHEN col IS NULL THEN 'now()'
+                     WHEN (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = s.relation AND a.attname = col)
+                          IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype)
+                     THEN format('coalesce(%I::timestamptz, now())', col)
+                     ELSE format('coalesce(crm.identity_seen_at(%I::text), now())', col) END
              || ' AS seen_at, ' || format('%I::text AS source_key', s.key_column);
   EXECUTE format($q$
     INSERT INTO crm.identity_record AS t
@@ -762,6 +811,8 @@ DECLARE
   ea int8[];
   eb int8[];
   nupd int8;
+  bad text;
+  wthr float8;
 BEGIN
   IF thr IS NULL OR thr < 0 OR thr > 1 THEN
     RAISE EXCEPTION 'threshold % is out of range', thr USING ERRCODE = '22003',
@@ -793,22 +844,76 @@ BEGIN
     SELECT (crm.identity_em(array_agg(g.gamma), array_agg(g.n::float8), uinit, max_iter, fix_u)).*
       INTO fit
       FROM (SELECT p.gamma, count(*) AS n FROM crm.identity_pair p GROUP BY p.gamma) g;
-    DELETE FROM crm.identity_model;
-    INSERT INTO crm.identity_model (lambda, m, u, iterations, converged, pairs)
-    VALUES (fit.lambda, fit.m, fit.u, fit.iterations, fit.converged, npairs);
+    -- a degenerate fit (small or homogeneous data: the "random" pairs are
+    -- mostly matches, so u of exact agreement reaches m) is not kept: exact
+    -- agreement on a strong identifier (birth date, phone, e-mail, national
+    -- id) must count for a match (m above u), and identical
+    -- records must match; names and city may legitimately be uninformative
+    SELECT string_agg(c.field, ', ' ORDER BY c.field) INTO bad
+      FROM (SELECT DISTINCT x.field
+              FROM generate_series(2, 5) f,
+                   LATERAL (SELECT (ARRAY[3, 3, 2, 2, 2, 2, 3, 2, 2])[f + 1] AS top) t,
+                   LATERAL (SELECT (ARRAY['given_name', 'family_name', 'birth_date', 'phone', 'email',
+                                          'national_id', 'address', 'city', 'postcode'])[f + 1] AS field,
+                                   fit.m[f * 8 + t.top + 1] AS m, fit.u[f * 8 + t.top + 1] AS u) x
+             WHERE x.m <= x.u
+               AND EXISTS (SELECT FROM crm.identity_pair p
+                            WHERE (p.gamma >> (3 * f)) & 7 = t.top)
+            UNION
+            SELECT 'identical records'
+             WHERE EXISTS (SELECT FROM (SELECT DISTINCT p.gamma FROM crm.identity_pair p) g
+                            WHERE crm.identity_gamma_identical(g.gamma)
+                              AND crm.identity_score(g.gamma, fit.lambda, fit.m, fit.u) < thr)) c;
+    IF bad IS NOT NULL THEN
+      RAISE WARNING 'identity model training degenerated, the model in use is kept' USING
+        DETAIL = format('Exact agreement does not count for a match on: %s.', bad),
+        HINT = 'This happens when the records are few or nearly all alike; link with train => false, or train on more varied data.';
+      fit := crm.identity_current_model();
+    ELSE
+      DELETE FROM crm.identity_model;
+      INSERT INTO crm.identity_model (lambda, m, u, iterations, converged, pairs)
+      VALUES (fit.lambda, fit.m, fit.u, fit.iterations, fit.converged, npairs);
+    END IF;
   ELSE
     fit := crm.identity_current_model();
   END IF;
 
   RAISE DEBUG 'identity_link: model %', clock_timestamp() - t0;
 
-  -- 3. edges: pairs at or above the threshold between unlocked records
+  -- 3. edges: pairs at or above the threshold between unlocked records,
+  --    and identical records.  Term-frequency adjustment of the names: an
+  --    exact given or family name shared by more than 5 records whose share
+  --    of the records exceeds the model's u for exact agreement counts
+  --    log2(share / u) less (200 records named 张伟 do not make one person)
+  wthr := CASE WHEN thr <= 0 THEN '-Infinity'::float8 WHEN thr >= 1 THEN 'Infinity'::float8
+               ELSE ln(thr / (1 - thr)) / ln(2) END;
+  WITH nf AS (
+         SELECT n.fld, n.v, (n.c - 1)::float8 / nrec AS share
+           FROM (SELECT 1 AS fld, r.features[1] AS v, count(*) AS c FROM crm.identity_record r
+                  WHERE r.features[1] IS NOT NULL GROUP BY 2 HAVING count(*) > 5
+                 UNION ALL
+                 SELECT 2, r.features[2], count(*) FROM crm.identity_record r
+                  WHERE r.features[2] IS NOT NULL GROUP BY 2 HAVING count(*) > 5) n),
+       radj AS MATERIALIZED (
+         SELECT x.record_id, sum(x.ag) AS ag, sum(x.af) AS af
+           FROM (SELECT r.record_id, greatest(0, ln(nf.share / greatest(fit.u[4], 1e-6)) / ln(2)) AS ag, 0 AS af
+                   FROM crm.identity_record r JOIN nf ON nf.fld = 1 AND nf.v = r.features[1]
+                 UNION ALL
+                 SELECT r.record_id, 0, greatest(0, ln(nf.share / greatest(fit.u[12], 1e-6)) / ln(2))
+                   FROM crm.identity_record r JOIN nf ON nf.fld = 2 AND nf.v = r.features[2]) x
+          GROUP BY x.record_id),
+       sg AS MATERIALIZED (
+         SELECT g.gamma, crm.identity_weight(g.gamma, fit.lambda, fit.m, fit.u) AS w,
+                crm.identity_gamma_identical(g.gamma) AS ident
+           FROM (SELECT DISTINCT gamma FROM crm.identity_pair) g)
   SELECT coalesce(array_agg(p.record_a), '{}'), coalesce(array_agg(p.record_b), '{}'), count(*)
     INTO ea, eb, nmatch
     FROM crm.identity_pair p
-    JOIN (SELECT g.gamma FROM (SELECT DISTINCT gamma FROM crm.identity_pair) g
-           WHERE crm.identity_score(g.gamma, fit.lambda, fit.m, fit.u) >= thr) s ON s.gamma = p.gamma
-   WHERE NOT EXISTS (SELECT FROM crm.identity_record l
+    JOIN sg s ON s.gamma = p.gamma AND (s.ident OR s.w >= wthr)
+    LEFT JOIN radj ra ON ra.record_id = p.record_a
+   WHERE (s.ident OR s.w - CASE WHEN p.gamma & 7 = 3 THEN coalesce(ra.ag, 0) ELSE 0 END
+                         - CASE WHEN (p.gamma >> 3) & 7 = 3 THEN coalesce(ra.af, 0) ELSE 0 END >= wthr)
+     AND NOT EXISTS (SELECT FROM crm.identity_record l
                       WHERE l.locked AND l.record_id IN (p.record_a, p.record_b));
 
   -- 4. components, then golden ids that stay put: each old golden id goes
@@ -847,6 +952,9 @@ BEGIN
   SELECT (SELECT count(*) FROM keep), (SELECT count(*) FROM logged), (SELECT count(*) FROM updated)
     INTO nclus, nchg, nupd;
   RAISE DEBUG 'identity_link: golden ids %', clock_timestamp() - t0;
+  -- fresh statistics: before the first link every golden_id was NULL, and
+  -- plans over crm.identity_golden built on that estimate run for minutes
+  ANALYZE crm.identity_record;
 
   RETURN QUERY SELECT nrec, npairs, nmatch, nclus, nchg, fit.iterations, fit.lambda,
                       extract(epoch FROM clock_timestamp() - t0)::float8;
@@ -886,6 +994,15 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'identity record % does not exist', p_record_id USING ERRCODE = '22023';
   END IF;
+  -- alone in its cluster already: keep the golden id (anything keyed by
+  -- it stays valid), only lock the record
+  IF old IS NOT NULL AND NOT EXISTS (SELECT FROM crm.identity_record o
+                                      WHERE o.golden_id = old AND o.record_id <> p_record_id) THEN
+    UPDATE crm.identity_record SET locked = true WHERE record_id = p_record_id;
+    RAISE NOTICE 'identity record % is alone in golden customer %: its golden id is kept, the record is locked',
+      p_record_id, old;
+    RETURN old;
+  END IF;
   gid := nextval('crm.identity_golden_seq');
   UPDATE crm.identity_record SET golden_id = gid, locked = true WHERE record_id = p_record_id;
   PERFORM crm.identity_log(p_record_id, old, gid, 'unmerge', 'split off by hand');
@@ -893,13 +1010,19 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION crm.identity_unmerge(int8) IS
-  'Splits one record off its cluster by hand: writes a new golden id and locks the record so that later links leave it alone; logged. Returns the new golden id.';
+  'Splits one record off its cluster by hand: writes a new golden id and locks the record so that later links leave it alone; logged. Returns the new golden id (a record alone in its cluster keeps its id and is only locked, with a NOTICE).';
 
 CREATE FUNCTION crm.identity_relock(p_record_id int8, locked boolean) RETURNS void
-  LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
-BEGIN ATOMIC
+  LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
   UPDATE crm.identity_record SET locked = identity_relock.locked WHERE record_id = p_record_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'identity record % does not exist', p_record_id USING ERRCODE = '22023';
+  END IF;
 END;
+$$;
 COMMENT ON FUNCTION crm.identity_relock(int8, boolean) IS
   'Sets or clears (writes) the lock of a record; an unlocked record is linked again by the next crm.identity_link().';
 

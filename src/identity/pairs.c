@@ -21,6 +21,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "common/errors.h"
 #include "identity/identity.h"
 
 PG_FUNCTION_INFO_V1(crm_identity_candidate_pairs);
@@ -83,6 +84,7 @@ crm_identity_candidate_pairs(PG_FUNCTION_ARGS)
 				cappairs = 8192,
 				i,
 				s;
+	CrmRequireUtf8();
 
 	if (maxb < 2)
 		ereport(ERROR,

@@ -17,6 +17,7 @@
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
+#include "common/errors.h"
 #include "identity/identity.h"
 #include "identity/identity_text.h"
 
@@ -270,6 +271,7 @@ crm_identity_address(PG_FUNCTION_ARGS)
 {
 	text	   *raw = PG_GETARG_TEXT_PP(0);
 	CrmStd		r;
+	CrmRequireUtf8();
 
 	CrmStdAddress(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), &r);
 	PG_RETURN_DATUM(CrmIdentityStdResult(fcinfo, r.value, r.valid, r.note));

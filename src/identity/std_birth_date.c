@@ -14,6 +14,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
+#include "common/errors.h"
 #include "identity/identity.h"
 #include "identity/identity_text.h"
 
@@ -146,6 +147,7 @@ crm_identity_birth_date(PG_FUNCTION_ARGS)
 {
 	text	   *raw = PG_GETARG_TEXT_PP(0);
 	CrmStd		r;
+	CrmRequireUtf8();
 
 	CrmStdBirthDate(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), &r);
 	PG_RETURN_DATUM(CrmIdentityStdResult(fcinfo, r.value, r.valid, r.note));

@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
+#include "common/errors.h"
 #include "identity/identity.h"
 #include "identity/identity_text.h"
 
@@ -126,6 +127,7 @@ crm_identity_cn_id(PG_FUNCTION_ARGS)
 {
 	text	   *raw = PG_GETARG_TEXT_PP(0);
 	CrmStd		r;
+	CrmRequireUtf8();
 
 	CrmStdCnId(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), &r);
 	PG_RETURN_DATUM(CrmIdentityStdResult(fcinfo, r.value, r.valid, r.note));

@@ -10,6 +10,9 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 
+#include <unicode/uchar.h>
+#include <unicode/ustring.h>
+
 #include "identity/identity.h"
 #include "identity/identity_text.h"
 
@@ -41,9 +44,51 @@ CrmIdentityStdResult(FunctionCallInfo fcinfo, const char *value, bool valid,
 }
 
 /*
+ * unicode_fold: s (UTF-8, *len bytes, palloc'd) with full Unicode case
+ * folding (ICU u_strFoldCase, default mappings: 'Ä' -> 'ä', 'И' -> 'и',
+ * 'ß' -> "ss"), so that upper- and lower-case spellings standardise alike.
+ * Text ICU cannot convert (invalid UTF-8) is returned unchanged.
+ */
+static char *
+unicode_fold(char *s, int *len)
+{
+	UErrorCode	err = U_ZERO_ERROR;
+	int32_t		ulen;
+	int32_t		flen;
+	int32_t		olen;
+	UChar	   *u;
+	UChar	   *f;
+	char	   *out;
+
+	u_strFromUTF8(NULL, 0, &ulen, s, *len, &err);
+	if (err != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(err))
+		return s;
+	err = U_ZERO_ERROR;
+	u = palloc(sizeof(UChar) * (ulen + 1));
+	u_strFromUTF8(u, ulen + 1, NULL, s, *len, &err);
+	if (U_FAILURE(err))
+		return s;
+	/* full folding at most triples the length (U+0390 -> 3 code units) */
+	f = palloc(sizeof(UChar) * (3 * ulen + 1));
+	flen = u_strFoldCase(f, 3 * ulen + 1, u, ulen, U_FOLD_CASE_DEFAULT, &err);
+	if (U_FAILURE(err))
+		return s;
+	out = palloc(3 * flen + 1);
+	u_strToUTF8(out, 3 * flen + 1, &olen, f, flen, &err);
+	if (U_FAILURE(err))
+		return s;
+	out[olen] = '\0';
+	pfree(u);
+	pfree(f);
+	pfree(s);
+	*len = olen;
+	return out;
+}
+
+/*
  * CrmIdentityFold: a palloc'd copy of UTF-8 text s (len bytes) with full-width
  * ASCII forms (U+FF01..U+FF5E) and the ideographic space mapped to ASCII,
- * ASCII letters lower-cased when lower is set, runs of white space collapsed
+ * letters case folded (full Unicode folding) when lower is set, runs of white space collapsed
  * to one space and leading/trailing white space removed.  Other characters
  * are kept as they are.  *outlen receives the length.
  */
@@ -54,6 +99,7 @@ CrmIdentityFold(const char *s, int len, bool lower, int *outlen)
 	int			o = 0;
 	int			i = 0;
 	bool		space = false;
+	bool		nonascii = false;
 
 	while (i < len)
 	{
@@ -104,7 +150,7 @@ CrmIdentityFold(const char *s, int len, bool lower, int *outlen)
 		}
 		else
 		{
-			/* other UTF-8 sequence: copy it whole */
+			/* other UTF-8 sequence: copy it whole (case folded below) */
 			int			l = pg_utf_mblen((const unsigned char *) s + i);
 
 			if (l < 1 || i + l > len)
@@ -114,6 +160,7 @@ CrmIdentityFold(const char *s, int len, bool lower, int *outlen)
 				out[o++] = ' ';
 				space = false;
 			}
+			nonascii = true;
 			memcpy(out + o, s + i, l);
 			o += l;
 			i += l;
@@ -121,5 +168,7 @@ CrmIdentityFold(const char *s, int len, bool lower, int *outlen)
 	}
 	out[o] = '\0';
 	*outlen = o;
+	if (lower && nonascii)
+		return unicode_fold(out, outlen);
 	return out;
 }

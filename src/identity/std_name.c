@@ -15,6 +15,7 @@
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
+#include "common/errors.h"
 #include "identity/identity.h"
 #include "identity/identity_text.h"
 
@@ -109,6 +110,7 @@ crm_identity_name_clean(PG_FUNCTION_ARGS)
 {
 	text	   *t = PG_GETARG_TEXT_PP(0);
 	char	   *c = CrmIdentityNameClean(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	CrmRequireUtf8();
 
 	if (c == NULL)
 		PG_RETURN_NULL();
@@ -185,6 +187,7 @@ crm_identity_name_split(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
+	CrmRequireUtf8();
 
 	CrmIdentityNameSplit(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &given, &family);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
@@ -228,6 +231,7 @@ crm_identity_name_key(PG_FUNCTION_ARGS)
 	int			k = 0;
 	char		last;
 	char	   *p;
+	CrmRequireUtf8();
 
 	while (*c == ' ' || *c == ',')
 		c++;

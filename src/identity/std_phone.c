@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
+#include "common/errors.h"
 #include "identity/identity.h"
 
 PG_FUNCTION_INFO_V1(crm_identity_phone);
@@ -102,6 +103,7 @@ crm_identity_phone(PG_FUNCTION_ARGS)
 {
 	text	   *raw = PG_GETARG_TEXT_PP(0);
 	CrmStd		r;
+	CrmRequireUtf8();
 
 	CrmStdPhone(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), crm_identity_default_region, &r);
 	PG_RETURN_DATUM(CrmIdentityStdResult(fcinfo, r.value, r.valid, r.note));
@@ -115,6 +117,7 @@ crm_identity_phone_region(PG_FUNCTION_ARGS)
 {
 	text	   *raw = PG_GETARG_TEXT_PP(0);
 	CrmStd		r;
+	CrmRequireUtf8();
 
 	CrmStdPhone(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), check_region_arg(PG_GETARG_TEXT_PP(1)), &r);
 	PG_RETURN_DATUM(CrmIdentityStdResult(fcinfo, r.value, r.valid, r.note));

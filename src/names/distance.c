@@ -336,6 +336,18 @@ myers_ascii(const unsigned char *p, int np, const unsigned char *s, int ns,
 }
 
 /*
+ * clamp_max_d: no edit distance of strings of na and nb code points exceeds
+ * Max(na, nb), so a max_d at or above it is the same as no limit (-1).  This
+ * keeps every band bound (i + max_d) and the early-exit value (max_d + 1)
+ * far from INT_MAX whatever the caller passes.
+ */
+static inline int
+clamp_max_d(int na, int nb, int max_d)
+{
+	return (max_d >= Max(na, nb)) ? -1 : max_d;
+}
+
+/*
  * dp_levenshtein: two-row dynamic programme for long strings; with max_d >= 0
  * only the band |i - j| <= max_d is computed and the loop stops once a whole
  * row exceeds max_d.
@@ -413,6 +425,7 @@ dp_levenshtein(const uint32 *a, int na, const uint32 *b, int nb, int max_d)
 int
 CrmLevenshteinCp(const uint32 *a, int na, const uint32 *b, int nb, int max_d)
 {
+	max_d = clamp_max_d(na, nb, max_d);
 	if (max_d >= 0 && abs(na - nb) > max_d)
 		return max_d + 1;
 	if (na == 0 || nb == 0)
@@ -444,6 +457,7 @@ CrmDamerauLevenshteinCp(const uint32 *a, int na, const uint32 *b, int nb, int ma
 				res,
 				prevmin = 0;
 
+	max_d = clamp_max_d(na, nb, max_d);
 	if (max_d >= 0 && abs(na - nb) > max_d)
 		return max_d + 1;
 	if (na == 0 || nb == 0)
@@ -610,6 +624,7 @@ levenshtein_common(FunctionCallInfo fcinfo, bool damerau, bool with_max)
 			CrmUtf8IsAscii((const char *) pa, la) &&
 			CrmUtf8IsAscii((const char *) pb, lb))
 		{
+			max_d = clamp_max_d(la, lb, max_d);
 			if (max_d >= 0 && abs(la - lb) > max_d)
 				PG_RETURN_INT32(max_d + 1);
 			if (la <= lb)

@@ -3,8 +3,10 @@
  *		crm.name_normalize: one canonical spelling of a person's name.
  *
  * Steps: Unicode NFKC with case folding (ICU nfkc_cf: full-width to half-
- * width, compatibility forms, case), accents removed (NFD, drop combining
- * marks, NFC again so Hangul and the like recompose), a few letters without a
+ * width, compatibility forms, case), accents removed (NFD, drop the
+ * nonspacing marks on letters of scripts where they are accents: Latin,
+ * Greek, Cyrillic, Hebrew, Arabic ...; Indic and Thai vowel signs stay; NFC
+ * again so Hangul and the like recompose), a few letters without a
  * decomposition mapped by hand (ø, ł, æ ...), apostrophes dropped (O'Brien =
  * obrien), any other punctuation or space becomes one space, Chinese
  * traditional characters become simplified (generated table), runs of Han
@@ -16,6 +18,7 @@
 
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
+#include <unicode/uscript.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
 
@@ -76,8 +79,18 @@ char_class(uint32 c)
 		return CC_DROP;
 	if (CrmIsHan(c))
 		return CC_HAN;
-	if (u_isalnum((UChar32) c) || u_charType((UChar32) c) == U_COMBINING_SPACING_MARK)
+	if (u_isalnum((UChar32) c))
 		return CC_LETTER;
+	switch (u_charType((UChar32) c))
+	{
+			/* marks left by normalisation are part of their letter */
+		case U_COMBINING_SPACING_MARK:
+		case U_NON_SPACING_MARK:
+		case U_ENCLOSING_MARK:
+			return CC_LETTER;
+		default:
+			break;
+	}
 	return CC_SEP;
 }
 
@@ -113,6 +126,43 @@ latin_fold(uint32 c)
 			return "k";
 		default:
 			return NULL;
+	}
+}
+
+/*
+ * marks_are_accents: whether the nonspacing marks following the base
+ * character c are accents or optional pointing, removed by normalisation
+ * (Latin, including Vietnamese, Greek, Cyrillic, Armenian, Hebrew, Arabic;
+ * and stray marks on Chinese or Hangul characters, spaces, digits or
+ * punctuation).  In the other scripts
+ * (Devanagari and the other Indic scripts, Thai, Lao, Khmer, Myanmar, the
+ * kana voicing marks once decomposed …) a nonspacing mark is a vowel sign, a
+ * virama or part of the letter, and is kept.
+ */
+static bool
+marks_are_accents(UChar32 c)
+{
+	UErrorCode	err = U_ZERO_ERROR;
+	UScriptCode sc = uscript_getScript(c, &err);
+
+	if (U_FAILURE(err))
+		return true;
+	switch (sc)
+	{
+		case USCRIPT_COMMON:
+		case USCRIPT_INHERITED:
+		case USCRIPT_UNKNOWN:
+		case USCRIPT_LATIN:
+		case USCRIPT_GREEK:
+		case USCRIPT_CYRILLIC:
+		case USCRIPT_ARMENIAN:
+		case USCRIPT_HEBREW:
+		case USCRIPT_ARABIC:
+		case USCRIPT_HAN:		/* a mark on a Chinese character is noise */
+		case USCRIPT_HANGUL:
+			return true;
+		default:
+			return false;
 	}
 }
 
@@ -166,6 +216,7 @@ fold_to_codepoints(const char *s, int len, int *n)
 				i;
 	uint32	   *out;
 	int			k = 0;
+	bool		strip_marks = true;	/* a mark with no base is dropped */
 
 	if (nfkc_cf == NULL)
 	{
@@ -192,10 +243,17 @@ fold_to_codepoints(const char *s, int len, int *n)
 	{
 		UChar32		c;
 		int32		start = i;
+		int8		type;
 
 		U16_NEXT(decomposed, i, dlen, c);
-		if (u_charType(c) == U_NON_SPACING_MARK || u_charType(c) == U_ENCLOSING_MARK)
-			continue;
+		type = u_charType(c);
+		if (type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK)
+		{
+			if (strip_marks)
+				continue;
+		}
+		else if (type != U_COMBINING_SPACING_MARK)
+			strip_marks = marks_are_accents(c);
 		while (start < i)
 			stripped[slen++] = decomposed[start++];
 	}

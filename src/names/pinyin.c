@@ -13,6 +13,8 @@
  */
 #include "postgres.h"
 
+#include <unicode/uchar.h>
+
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -191,6 +193,18 @@ CrmHanSurname(const uint32 *t, int n, char *reading, int cap)
 }
 
 /*
+ * is_mark: whether c is a combining mark (nonspacing, spacing or enclosing).
+ */
+static bool
+is_mark(uint32 c)
+{
+	int8		t = u_charType((UChar32) c);
+
+	return t == U_NON_SPACING_MARK || t == U_COMBINING_SPACING_MARK ||
+		t == U_ENCLOSING_MARK;
+}
+
+/*
  * CrmNamePinyin: s with every Chinese character replaced by its toneless
  * pinyin, syllables separated by spaces; the first character(s) of each run
  * of Chinese characters read as a surname; other text kept as it is.
@@ -203,6 +217,7 @@ CrmNamePinyin(const char *s, int len)
 	StringInfoData buf;
 	int			i = 0;
 	bool		need_space = false;
+	bool		has_base = false;
 
 	initStringInfo(&buf);
 	while (i < n)
@@ -237,6 +252,15 @@ CrmNamePinyin(const char *s, int len)
 			i = j;
 			need_space = true;
 		}
+		else if (cp[i] >= 0x0300 && !has_base && is_mark(cp[i]))
+		{
+			/*
+			 * A combining mark with nothing to combine with (at the start,
+			 * after a space or punctuation, after a Chinese character's
+			 * pinyin): dropped, as crm.name_normalize drops it.
+			 */
+			i++;
+		}
 		else
 		{
 			char		u[5];
@@ -247,8 +271,11 @@ CrmNamePinyin(const char *s, int len)
 			need_space = false;
 			ul = CrmUtf8Encode(cp[i], u);
 			appendBinaryStringInfo(&buf, u, ul);
+			has_base = u_isalnum((UChar32) cp[i]) || is_mark(cp[i]);
 			i++;
+			continue;
 		}
+		has_base = false;
 	}
 	pfree(cp);
 	return buf.data;

@@ -84,6 +84,7 @@ typedef struct RfmBounds
 
 extern RfmPopState *CrmRfmPopNew(MemoryContext cxt);
 extern void CrmRfmPopSetN(RfmPopState *p, int32 n);
+extern void CrmRfmCheckMonetary(Datum m);
 extern void CrmRfmPopAdd(MemoryContext cxt, RfmPopState *p, int32 r, int32 f, Datum m);
 extern void CrmRfmBoundsCompute(RfmPopState *p, RfmBounds *b);
 extern int16 CrmRfmScoreOf(const RfmBounds *b, int32 rec, int32 freq, Datum mon);

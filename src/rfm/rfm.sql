@@ -330,7 +330,7 @@ CREATE AGGREGATE crm.rfm_thresholds_agg(recency_days integer, frequency integer,
   DESERIALFUNC = crm.rfm_thresholds_deserial, FINALFUNC = crm.rfm_thresholds_final,
   PARALLEL = SAFE);
 COMMENT ON AGGREGATE crm.rfm_thresholds_agg(integer, integer, numeric) IS
-  'quintile score bounds of a customer population (ties: the NTILE bucket of the first tied customer)';
+  'quintile score bounds of a customer population (ties: the NTILE bucket of the middle of the tied group)';
 
 CREATE AGGREGATE crm.rfm_thresholds_agg(recency_days integer, frequency integer, monetary numeric, n integer) (
   SFUNC = crm.rfm_thresholds_sfunc, STYPE = internal,
@@ -338,7 +338,7 @@ CREATE AGGREGATE crm.rfm_thresholds_agg(recency_days integer, frequency integer,
   DESERIALFUNC = crm.rfm_thresholds_deserial, FINALFUNC = crm.rfm_thresholds_final,
   PARALLEL = SAFE);
 COMMENT ON AGGREGATE crm.rfm_thresholds_agg(integer, integer, numeric, integer) IS
-  'n-quantile (3..10) score bounds of a customer population (ties: the NTILE bucket of the first tied customer)';
+  'n-quantile (3..10) score bounds of a customer population (ties: the NTILE bucket of the middle of the tied group)';
 
 CREATE FUNCTION crm.rfm_thresholds(r_max integer[], f_min integer[], m_min numeric[])
   RETURNS crm.rfm_thresholds
@@ -359,6 +359,10 @@ BEGIN
   IF array_position(r_max, NULL) IS NOT NULL OR array_position(f_min, NULL) IS NOT NULL
      OR array_position(m_min, NULL) IS NOT NULL THEN
     RAISE EXCEPTION 'RFM thresholds must not contain NULL bounds' USING ERRCODE = '22004';
+  END IF;
+  IF 'NaN'::numeric = ANY (m_min) THEN
+    RAISE EXCEPTION 'RFM thresholds field "m_min" contains NaN'
+      USING ERRCODE = '22023', DETAIL = 'Bounds must be numbers that can be compared.';
   END IF;
   FOR i IN 2 .. k LOOP
     IF r_max[i] >= r_max[i - 1] OR f_min[i] <= f_min[i - 1] OR m_min[i] <= m_min[i - 1] THEN
@@ -495,7 +499,7 @@ BEGIN
     SELECT %2$I, %3$s, count(*) FILTER (WHERE %4$I >= 0), count(*) FILTER (WHERE %4$I < 0),
            sum(%4$I::numeric)
       FROM %5$s
-     WHERE %2$I IS NOT NULL AND %6$I IS NOT NULL AND %4$I IS NOT NULL
+     WHERE %2$I IS NOT NULL AND isfinite(%6$I) AND abs(%4$I::numeric) < 'Infinity'
      GROUP BY 1, 2$q$,
     t.days_table, t.customer_col, day_expr, t.amount_col, t.orders_table, t.at_col);
   EXECUTE format($q$
@@ -552,7 +556,7 @@ BEGIN
                  coalesce(sum(sign) FILTER (WHERE amount < 0), 0)::bigint AS dr,
                  coalesce(sum(sign * amount::numeric), 0) AS dm
             FROM (SELECT customer, at AS %5$I, amount, sign FROM d) d
-           WHERE customer IS NOT NULL AND %5$I IS NOT NULL AND amount IS NOT NULL
+           WHERE customer IS NOT NULL AND isfinite(%5$I) AND abs(amount::numeric) < 'Infinity'
            GROUP BY 1, 2),
     up AS (INSERT INTO %2$s AS t (customer, day, purchases, refunds, amount)
            SELECT customer, day, dp, dr, dm FROM g ORDER BY 1, 2
@@ -684,6 +688,8 @@ BEGIN
                    purchases bigint NOT NULL, refunds bigint NOT NULL, amount numeric NOT NULL,
                    PRIMARY KEY (customer, day))$q$, days_t, t_customer);
   EXECUTE format('CREATE INDEX ON %s (customer) WHERE purchases = 0 AND refunds = 0', days_t);
+  -- The view finds customers with days after today (future-dated orders) by day.
+  EXECUTE format('CREATE INDEX ON %s (day)', days_t);
   EXECUTE format('COMMENT ON TABLE %s IS %L', days_t,
                  format('crm_profile RFM day summary of %s: purchase and refund rows and net amount per customer and day', qorders));
   EXECUTE format($q$CREATE TABLE %s (customer %s PRIMARY KEY, first_purchase date, last_purchase date,
@@ -723,23 +729,27 @@ BEGIN
                  qorders, log_t, days_t, sum_t);
 
   -- The view: folded summary, plus the log's changes for the customers it
-  -- touches, so it is exact whether or not crm.rfm_refresh() ran.
+  -- touches, so it is exact whether or not crm.rfm_refresh() ran; customers
+  -- with days after today are recomputed from their days up to today (rows
+  -- after the as-of date are ignored, as crm.rfm_agg and crm.rfm do).
   EXECUTE format($q$CREATE VIEW %1$s AS
     WITH g AS (SELECT customer, %5$s AS day,
                       coalesce(sum(sign) FILTER (WHERE amount >= 0), 0)::bigint AS dp,
                       coalesce(sum(sign) FILTER (WHERE amount < 0), 0)::bigint AS dr,
                       coalesce(sum(sign * amount::numeric), 0) AS dm
                  FROM (SELECT customer, at AS %7$I, amount, sign FROM %2$s) l
-                WHERE customer IS NOT NULL AND %7$I IS NOT NULL AND amount IS NOT NULL
+                WHERE customer IS NOT NULL AND isfinite(%7$I) AND abs(amount::numeric) < 'Infinity'
                 GROUP BY 1, 2),
+    x AS (SELECT customer FROM g UNION SELECT customer FROM %3$s WHERE day > %6$s),
     pd AS (SELECT customer, day, sum(p) AS p, sum(r) AS r, sum(a) AS a
              FROM (SELECT customer, day, purchases AS p, refunds AS r, amount AS a
-                     FROM %3$s WHERE customer IN (SELECT customer FROM g)
+                     FROM %3$s WHERE customer IN (SELECT customer FROM x)
                    UNION ALL
                    SELECT customer, day, dp, dr, dm FROM g) u
+            WHERE day <= %6$s
             GROUP BY 1, 2),
     cur AS (SELECT customer, first_purchase, last_purchase, frequency, orders, refunds, monetary
-              FROM %4$s s WHERE NOT EXISTS (SELECT 1 FROM g WHERE g.customer = s.customer)
+              FROM %4$s s WHERE NOT EXISTS (SELECT 1 FROM x WHERE x.customer = s.customer)
             UNION ALL
             SELECT customer, min(day) FILTER (WHERE p > 0), max(day) FILTER (WHERE p > 0),
                    count(*) FILTER (WHERE p > 0)::integer, sum(p), sum(r), sum(a)

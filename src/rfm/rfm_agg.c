@@ -8,9 +8,9 @@
  *	  monetary total and is not a purchase; any other amount is a purchase;
  *	- frequency counts purchase DAYS: several orders on the same calendar day
  *	  (session time zone for timestamptz) are one purchase occasion;
- *	- rows dated after the as-of date, and rows with a NULL time or amount,
- *	  are ignored; a NULL as-of date means no cut-off (recency and tenure are
- *	  then NULL);
+ *	- rows dated after the as-of date, rows with a NULL or infinite time and
+ *	  rows with a NULL, NaN or infinite amount are ignored; a NULL as-of date
+ *	  means no cut-off (recency and tenure are then NULL);
  *	- recency = as_of - last purchase day, tenure = as_of - first purchase
  *	  day, average = monetary / frequency.
  *
@@ -343,6 +343,9 @@ rfm_add_row(MemoryContext aggcxt, RfmAggState *s, int32 day, Datum amount)
 
 	if (s->has_as_of && day > s->as_of)
 		return s;
+	if (!CrmRfmNumericToScaled(amount, &v, &vscale) &&
+		(numeric_is_nan(DatumGetNumeric(amount)) || numeric_is_inf(DatumGetNumeric(amount))))
+		return s;				/* NaN and infinite amounts are ignored */
 	if (CrmRfmNumericToScaled(amount, &v, &vscale))
 	{
 		refund = v < 0;
@@ -352,8 +355,7 @@ rfm_add_row(MemoryContext aggcxt, RfmAggState *s, int32 day, Datum amount)
 	{
 		Numeric		n = DatumGetNumeric(amount);	/* detoasted */
 
-		refund = !numeric_is_nan(n) &&
-			DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
+		refund = DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
 											  NumericGetDatum(int64_to_numeric(0)))) < 0;
 		rfm_slow_add(aggcxt, s, n);
 	}
@@ -375,7 +377,8 @@ PG_FUNCTION_INFO_V1(crm_rfm_agg_sfunc);
 /*
  * crm_rfm_agg_sfunc(internal, timestamptz, numeric, date): transition with
  * order times; the day is taken in the session time zone.  Not strict: a
- * NULL time or amount skips the row, a NULL as-of means no cut-off.
+ * NULL or infinite time or a NULL amount skips the row, a NULL as-of means
+ * no cut-off.
  */
 Datum
 crm_rfm_agg_sfunc(PG_FUNCTION_ARGS)
@@ -386,7 +389,9 @@ crm_rfm_agg_sfunc(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(3) ? !s->as_of_null :
 		!(s->has_as_of && s->as_of == PG_GETARG_DATEADT(3)))
 		rfm_set_as_of(s, PG_ARGISNULL(3), PG_ARGISNULL(3) ? 0 : PG_GETARG_DATEADT(3));
-	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+	/* Infinite times are ignored, as NULL ones: they have no calendar day. */
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) &&
+		!TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(1)))
 		s = rfm_add_row(aggcxt, s,
 						rfm_day_of_timestamptz(fcinfo, PG_GETARG_TIMESTAMPTZ(1)),
 						PG_GETARG_DATUM(2));
@@ -412,8 +417,9 @@ crm_rfm_agg_date_sfunc(PG_FUNCTION_ARGS)
 	{
 		DateADT		d = PG_GETARG_DATEADT(1);
 
-		rfm_check_day(d, "order date");
-		s = rfm_add_row(aggcxt, s, d, PG_GETARG_DATUM(2));
+		/* Infinite dates are ignored: they have no distance to as_of. */
+		if (!DATE_NOT_FINITE(d))
+			s = rfm_add_row(aggcxt, s, d, PG_GETARG_DATUM(2));
 	}
 	PG_RETURN_POINTER(s);
 }

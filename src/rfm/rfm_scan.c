@@ -362,27 +362,26 @@ rfm_scan_relation(RfmScan *st, Oid relid, const char *cols[3])
 			continue;
 		key = typ[0] == INT8OID ? DatumGetInt64(kd) :
 			typ[0] == INT4OID ? DatumGetInt32(kd) : DatumGetInt16(kd);
+		/* Rows with an infinite time are ignored, as NULL ones. */
 		if (typ[1] == TIMESTAMPTZOID)
+		{
+			if (TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(td)))
+				continue;
 			day = CrmRfmDayOfTimestampTz(&st->tz, DatumGetTimestampTz(td));
+		}
 		else if (typ[1] == TIMESTAMPOID)
 		{
 			Timestamp	ts = DatumGetTimestamp(td);
 
 			if (TIMESTAMP_NOT_FINITE(ts))
-				ereport(ERROR,
-						(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-						 errmsg("order time is not finite"),
-						 errdetail("RFM needs the calendar day of every order.")));
+				continue;
 			day = (int32) (ts / USECS_PER_DAY - (ts % USECS_PER_DAY < 0 ? 1 : 0));
 		}
 		else
 		{
 			day = DatumGetDateADT(td);
 			if (DATE_NOT_FINITE(day))
-				ereport(ERROR,
-						(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-						 errmsg("order date is not finite"),
-						 errdetail("RFM measures days between finite dates.")));
+				continue;
 		}
 		if (day > st->as_of)
 			continue;
@@ -413,12 +412,14 @@ rfm_scan_relation(RfmScan *st, Oid relid, const char *cols[3])
 			Numeric		n = DatumGetNumeric(ad);
 			RfmCust    *c;
 
+			/* NaN and infinite amounts are ignored, as NULL ones. */
+			if (numeric_is_nan(n) || numeric_is_inf(n))
+				continue;
 			rfm_flush(st, rows, nrows);
 			nrows = 0;
 			c = rfm_cust_get(st, key);
 			rfm_cust_slow_add(st, c, n);
-			if (!numeric_is_nan(n) &&
-				DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
+			if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
 												  NumericGetDatum(int64_to_numeric(0)))) < 0)
 				c->refunds++;
 			else

@@ -5,13 +5,15 @@
  *		crm.rfm_score(recency, frequency, monetary, thresholds) applies them,
  *		and crm.rfm_class(...) compares with the population means.
  *
- * Tie rule (deterministic): a customer's score is the NTILE(n) bucket that
- * the FIRST of its tied group would get, sorting ascending by frequency or
- * monetary and descending by recency days.  For distinct values this is
- * exactly NTILE(n); equal values always get equal scores.  It is stored as
- * bounds that are population values: score >= k+1 iff frequency >= f_min[k]
- * (monetary likewise), iff recency <= r_max[k]; a NULL bound is a score no
- * customer reaches (fewer customers than buckets, or a tie at the top).
+ * Tie rule (deterministic): a customer's score is the NTILE(n) bucket of
+ * the MIDDLE of its tied group (rank (a + b + 1) / 2 of ranks a..b), sorting
+ * ascending by frequency or monetary and descending by recency days: the
+ * mid-rank, as statistics ranks ties.  For distinct values this is exactly
+ * NTILE(n); equal values always get equal scores.  It is
+ * stored as bounds that are population values: score >= k+1 iff frequency
+ * >= f_min[k] (monetary likewise), iff recency <= r_max[k]; equal adjacent
+ * bounds skip a score (a wide tie); a NULL bound is a score no customer
+ * reaches (fewer customers than buckets, or a tie at the top).
  * Analysts' fixed thresholds use the same form (crm.rfm_thresholds()).
  */
 #include "postgres.h"
@@ -23,6 +25,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -60,6 +63,25 @@ RfmPopState *
 CrmRfmPopNew(MemoryContext cxt)
 {
 	return MemoryContextAllocZero(cxt, sizeof(RfmPopState));
+}
+
+/*
+ * CrmRfmCheckMonetary: raise 22003 when a monetary figure is NaN, which has
+ * no place in an order of customers (numeric sorts it above everything).
+ */
+void
+CrmRfmCheckMonetary(Datum m)
+{
+	int64		v;
+	int			s;
+
+	if (CrmRfmNumericToScaled(m, &v, &s))
+		return;
+	if (numeric_is_nan(DatumGetNumeric(m)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("RFM monetary value \"NaN\" is not a number"),
+				 errdetail("Scores and classes compare monetary values; NaN has no rank.")));
 }
 
 /*
@@ -139,6 +161,8 @@ CrmRfmPopAdd(MemoryContext cxt, RfmPopState *p, int32 r, int32 f, Datum m)
 	int			s;
 	bool		fast = CrmRfmNumericToScaled(m, &v, &s);
 
+	if (!fast)
+		CrmRfmCheckMonetary(m);
 	if (!fast && !p->slow)
 		rfm_pop_go_slow(cxt, p);
 	rfm_pop_reserve(cxt, p, 1);
@@ -387,77 +411,58 @@ rfm_cmp_numeric(const void *a, const void *b)
 }
 
 /*
- * rfm_tile_start: 0-based position of the first row of bucket k (1-based)
- * when NTILE(n) splits p rows: the first p % n buckets have one row more.
+ * rfm_tile_of: the 1-based NTILE(n) bucket of the 0-based row i of p rows
+ * (the first p % n buckets have one row more).
  */
-static int64
-rfm_tile_start(int64 p, int n, int k)
+static int
+rfm_tile_of(int64 p, int n, int64 i)
 {
 	int64		q = p / n;
 	int64		rem = p % n;
 
-	return (k - 1) * q + Min(k - 1, rem);
+	if (i < rem * (q + 1))
+		return (int) (i / (q + 1)) + 1;
+	return (int) (rem + (i - rem * (q + 1)) / q) + 1;
 }
 
 /*
- * rfm_upper_bounds / rfm_lower_bounds: bucket bounds over a sorted array,
- * using cmp on element pointers.  Lower (ascending dimensions): bound k =
- * first value greater than the value at start_k - 1.  Upper (recency, read
- * descending): bound k = last value smaller than the value at p - start_k.
- * found[k] false = no such value (bucket unreachable).
+ * rfm_bounds: bucket bounds over a sorted array of p values, cmp comparing
+ * element pointers.  Rows are ranked by goodness: ascending values, or
+ * descending ones when "descending" (recency days).  A group of tied rows at
+ * ranks a..b gets the NTILE(n) bucket of its middle rank (a + b + 1) / 2, so
+ * a single row gets its own NTILE bucket.  pos[k - 2] is the array index of
+ * the first value of the first group reaching bucket k; found[k - 2] false =
+ * no group reaches it.
  */
 static void
-rfm_lower_bounds(const char *sorted, Size width, int64 p, int n,
-				 int (*cmp) (const void *, const void *),
-				 int64 *pos, bool *found)
+rfm_bounds(const char *sorted, Size width, int64 p, int n,
+		   int (*cmp) (const void *, const void *), bool descending,
+		   int64 *pos, bool *found)
 {
+	int64		a = 0;
+	int			reached = 1;
 	int			k;
 
-	for (k = 2; k <= n; k++)
+	for (k = 0; k < n - 1; k++)
+		found[k] = false;
+#define RFM_AT(g) (sorted + (descending ? p - 1 - (g) : (g)) * width)
+	while (a < p)
 	{
-		int64		start = rfm_tile_start(p, n, k);
-		int64		j;
+		int64		b = a;
+		int			bucket;
 
-		found[k - 2] = false;
-		if (start >= p || start == 0)
-			continue;
-		j = start;
-		while (j < p && cmp(sorted + j * width, sorted + (start - 1) * width) == 0)
-			j++;
-		if (j < p)
+		CHECK_FOR_INTERRUPTS();
+		while (b + 1 < p && cmp(RFM_AT(b + 1), RFM_AT(a)) == 0)
+			b++;
+		bucket = rfm_tile_of(p, n, (a + b + 1) / 2);
+		for (; reached < bucket; reached++)
 		{
-			found[k - 2] = true;
-			pos[k - 2] = j;
+			found[reached - 1] = true;
+			pos[reached - 1] = descending ? p - 1 - a : a;
 		}
+		a = b + 1;
 	}
-}
-
-static void
-rfm_upper_bounds(const char *sorted, Size width, int64 p, int n,
-				 int (*cmp) (const void *, const void *),
-				 int64 *pos, bool *found)
-{
-	int			k;
-
-	for (k = 2; k <= n; k++)
-	{
-		int64		start = rfm_tile_start(p, n, k);
-		int64		pivot;
-		int64		j;
-
-		found[k - 2] = false;
-		if (start >= p || start == 0)
-			continue;
-		pivot = p - start;		/* ascending index of desc[start - 1] */
-		j = pivot;
-		while (j > 0 && cmp(sorted + (j - 1) * width, sorted + pivot * width) == 0)
-			j--;
-		if (j > 0)
-		{
-			found[k - 2] = true;
-			pos[k - 2] = j - 1;
-		}
-	}
+#undef RFM_AT
 }
 
 /*
@@ -508,7 +513,7 @@ CrmRfmBoundsCompute(RfmPopState *p, RfmBounds *b)
 
 	/* Recency: upper bounds, most recent scores highest. */
 	qsort(p->r, p->count, sizeof(int32), CrmRfmCmpInt32);
-	rfm_upper_bounds((char *) p->r, sizeof(int32), p->count, n, CrmRfmCmpInt32, pos, found);
+	rfm_bounds((char *) p->r, sizeof(int32), p->count, n, CrmRfmCmpInt32, true, pos, found);
 	for (k = 0; k < n - 1; k++)
 	{
 		b->r_ok[k] = found[k];
@@ -517,7 +522,7 @@ CrmRfmBoundsCompute(RfmPopState *p, RfmBounds *b)
 
 	/* Frequency: lower bounds. */
 	qsort(p->f, p->count, sizeof(int32), CrmRfmCmpInt32);
-	rfm_lower_bounds((char *) p->f, sizeof(int32), p->count, n, CrmRfmCmpInt32, pos, found);
+	rfm_bounds((char *) p->f, sizeof(int32), p->count, n, CrmRfmCmpInt32, false, pos, found);
 	for (k = 0; k < n - 1; k++)
 	{
 		b->f_ok[k] = found[k];
@@ -554,7 +559,7 @@ CrmRfmBoundsCompute(RfmPopState *p, RfmBounds *b)
 		else
 			msum = CrmRfmScaledToNumeric(sum, maxscale);
 		qsort(m, p->count, sizeof(int128), rfm_cmp_int128);
-		rfm_lower_bounds((char *) m, sizeof(int128), p->count, n, rfm_cmp_int128, pos, found);
+		rfm_bounds((char *) m, sizeof(int128), p->count, n, rfm_cmp_int128, false, pos, found);
 		for (k = 0; k < n - 1; k++)
 		{
 			b->m_ok[k] = found[k];
@@ -570,7 +575,7 @@ CrmRfmBoundsCompute(RfmPopState *p, RfmBounds *b)
 			msum = DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(msum),
 													   p->mnum[i]));
 		qsort(p->mnum, p->count, sizeof(Datum), rfm_cmp_numeric);
-		rfm_lower_bounds((char *) p->mnum, sizeof(Datum), p->count, n, rfm_cmp_numeric, pos, found);
+		rfm_bounds((char *) p->mnum, sizeof(Datum), p->count, n, rfm_cmp_numeric, false, pos, found);
 		for (k = 0; k < n - 1; k++)
 		{
 			b->m_ok[k] = found[k];
@@ -672,8 +677,13 @@ rfm_th_array(Datum d, bool isnull, Oid elemtype, int n, const char *name,
 				 errmsg("RFM thresholds field \"%s\" is NULL", name)));
 	a = DatumGetArrayTypeP(d);
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("RFM thresholds field \"%s\" must be a one-dimensional array", name),
+				 errdetail("It has %d dimensions.", ARR_NDIM(a))));
 	deconstruct_array(a, elemtype, typlen, typbyval, typalign, &e, &en, &ne);
-	if (ARR_NDIM(a) > 1 || ne != n - 1)
+	if (ne != n - 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("RFM thresholds field \"%s\" has %d bounds, not %d", name, ne, n - 1),
@@ -682,6 +692,37 @@ rfm_th_array(Datum d, bool isnull, Oid elemtype, int n, const char *name,
 	memcpy(enulls, en, sizeof(bool) * ne);
 }
 
+
+/*
+ * rfm_th_check_order: raise 22023 unless the bounds of each dimension are in
+ * order: r_max non-increasing, f_min and m_min non-decreasing (equal bounds
+ * skip a score, as quantile bounds of a wide tie do), and a NULL bound
+ * (unreachable score) followed only by NULL bounds.
+ */
+static void
+rfm_th_check_order(const RfmBounds *b)
+{
+	const char *bad = NULL;
+	int			k;
+
+	for (k = 1; k < b->n - 1 && bad == NULL; k++)
+	{
+		if ((b->r_ok[k] && !b->r_ok[k - 1]) || (b->r_ok[k] && b->r_max[k] > b->r_max[k - 1]))
+			bad = "r_max";
+		else if ((b->f_ok[k] && !b->f_ok[k - 1]) || (b->f_ok[k] && b->f_min[k] < b->f_min[k - 1]))
+			bad = "f_min";
+		else if ((b->m_ok[k] && !b->m_ok[k - 1]) ||
+				 (b->m_ok[k] &&
+				  DatumGetInt32(DirectFunctionCall2(numeric_cmp, b->m_num[k],
+													b->m_num[k - 1])) < 0))
+			bad = "m_min";
+	}
+	if (bad != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("RFM thresholds field \"%s\" is not in order", bad),
+				 errdetail("r_max lists the recency upper bounds of scores 2..n, non-increasing; f_min and m_min the lower bounds, non-decreasing; NULL bounds (unreachable scores) come last.")));
+}
 
 /*
  * rfm_th_get: the parsed thresholds of argument "argno", from the cache
@@ -756,7 +797,13 @@ rfm_th_get(FunctionCallInfo fcinfo, int argno)
 			continue;
 		b->m_num[k] = PointerGetDatum(PG_DETOAST_DATUM_COPY(elems[k]));
 		b->m_fast[k] = CrmRfmNumericToScaled(b->m_num[k], &b->m_val[k], &b->m_scale[k]);
+		if (!b->m_fast[k] && numeric_is_nan(DatumGetNumeric(b->m_num[k])))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("RFM thresholds field \"m_min\" contains NaN"),
+					 errdetail("Bounds must be numbers that can be compared.")));
 	}
+	rfm_th_check_order(b);
 	b->has_means = !nulls[4] && !nulls[5] && !nulls[6];
 	if (b->has_means)
 		for (k = 0; k < 3; k++)
@@ -830,6 +877,7 @@ crm_rfm_score_th(PG_FUNCTION_ARGS)
 {
 	RfmThCache *c = rfm_th_get(fcinfo, 3);
 
+	CrmRfmCheckMonetary(PG_GETARG_DATUM(2));
 	return Int16GetDatum(CrmRfmScoreOf(&c->b, PG_GETARG_INT32(0), PG_GETARG_INT32(1),
 									   PG_GETARG_DATUM(2)));
 }
@@ -906,6 +954,7 @@ crm_rfm_class_th(PG_FUNCTION_ARGS)
 {
 	RfmThCache *c = rfm_th_get(fcinfo, 3);
 
+	CrmRfmCheckMonetary(PG_GETARG_DATUM(2));
 	return CrmRfmEnumValue(fcinfo, &c->enum_cache, CRM_RFM_SCHEME_CLASS,
 						   CrmRfmClassIndexOf(&c->b, PG_GETARG_INT32(0), PG_GETARG_INT32(1),
 											  PG_GETARG_DATUM(2)));

@@ -22,9 +22,25 @@
  * turning negated operands into and-not so that 'a & b & !c' never
  * materialises the complement of c.  The private context is deleted at the
  * end, which frees every bitmap even when an error interrupts.
+ *
+ * Decoded tag bitmaps (and the set of all customers) are also kept for the
+ * backend, up to crm_profile.audience_cache_size kB of stored size (the
+ * whole cache is emptied when a new bitmap would exceed it), so that a repeated
+ * audience neither reads TOAST nor decodes again.  A cache entry remembers
+ * which row version of crm.tag_members (or crm.audience_all) it was decoded
+ * from: its tableoid, ctid and xmin, read by the same SPI query.  It is used
+ * only when the row version the current snapshot sees is that very version,
+ * so no invalidation is needed: an update, a delete, a rollback or an older
+ * snapshot shows another version (or none), and the bitmap is decoded again.
+ * Heap tuples are never changed in place, and a version's (ctid, xmin) cannot
+ * name another version of the same table: the slot of a dead version is
+ * reused only once its inserting transaction has ended, and a later version
+ * has another xmin.  Cached bitmaps are lent to the evaluation, never
+ * modified; they live in a slot of a backend-lifetime context.
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -32,6 +48,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 
 #include "tags/tags.h"
@@ -76,6 +93,24 @@ typedef struct AudEval
 static SPIPlanPtr members_plan = NULL;
 static SPIPlanPtr all_plan = NULL;
 static SPIPlanPtr tag_id_plan = NULL;
+
+/* Key of the set of all customers in the bitmap cache (tag ids are >= 0). */
+#define ALL_CUSTOMERS_KEY	((int64) -1)
+
+/* A decoded bitmap kept for the backend, with the row version it came from. */
+typedef struct BitmapCacheEntry
+{
+	int64		key;			/* tag id, or ALL_CUSTOMERS_KEY (hash key) */
+	Oid			tableoid;
+	ItemPointerData ctid;
+	TransactionId xmin;
+	Size		bytes;			/* size of the stored value */
+	CrmRoaring *slot;			/* bm NULL while not valid */
+} BitmapCacheEntry;
+
+static HTAB *bitmap_cache = NULL;
+static MemoryContext bitmap_cache_cxt = NULL;
+static Size bitmap_cache_bytes = 0;
 
 static AudNode *parse_or(AudParser *ps);
 
@@ -364,6 +399,99 @@ open_datum(Datum d, MemoryContext cxt)
 }
 
 /*
+ * bitmap_cache_clear: free every cached bitmap.
+ */
+static void
+bitmap_cache_clear(void)
+{
+	HASH_SEQ_STATUS seq;
+	BitmapCacheEntry *e;
+
+	hash_seq_init(&seq, bitmap_cache);
+	while ((e = (BitmapCacheEntry *) hash_seq_search(&seq)) != NULL)
+		CrmRoaringFree(e->slot);
+	hash_destroy(bitmap_cache);
+	bitmap_cache = NULL;
+	MemoryContextReset(bitmap_cache_cxt);
+	bitmap_cache_bytes = 0;
+}
+
+/*
+ * cached_bitmap: the bitmap of the stored value d, read from row version
+ * (tableoid, ctid, xmin) of crm.tag_members or crm.audience_all under key:
+ * the cached one if it was decoded from that same row version, else decoded
+ * now and cached if it fits in crm_profile.audience_cache_size (else decoded
+ * into cxt).  The result must not be modified.
+ */
+static roaring_bitmap_t *
+cached_bitmap(int64 key, Datum d, Oid tableoid, ItemPointer ctid,
+			  TransactionId xmin, MemoryContext cxt)
+{
+	Size		budget = (Size) crm_audience_cache_size * 1024;
+	Size		bytes = toast_raw_datum_size(d);
+	BitmapCacheEntry *e = NULL;
+	bool		found;
+	CrmTagset  *ts;
+
+	if (bitmap_cache != NULL)
+	{
+		e = (BitmapCacheEntry *) hash_search(bitmap_cache, &key, HASH_FIND, NULL);
+		if (e != NULL && e->slot->bm != NULL && e->tableoid == tableoid &&
+			ItemPointerEquals(&e->ctid, ctid) &&
+			TransactionIdEquals(e->xmin, xmin) && e->bytes == bytes)
+			return e->slot->bm;
+	}
+	if (bytes > budget)
+		return open_datum(d, cxt);
+	if (e != NULL)
+	{
+		/* a stale entry: forget its bitmap first */
+		CrmRoaringFree(e->slot);
+		bitmap_cache_bytes -= e->bytes;
+		e->bytes = 0;
+	}
+	if (bitmap_cache != NULL && bitmap_cache_bytes + bytes > budget)
+	{
+		bitmap_cache_clear();
+		e = NULL;
+	}
+	if (bitmap_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		if (bitmap_cache_cxt == NULL)
+			bitmap_cache_cxt = AllocSetContextCreate(TopMemoryContext,
+													 "crm audience bitmap cache",
+													 ALLOCSET_SMALL_SIZES);
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(BitmapCacheEntry);
+		ctl.hcxt = bitmap_cache_cxt;
+		bitmap_cache = hash_create("crm audience bitmap cache", 64, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	if (e == NULL)
+	{
+		/* the slot first: an error in hash_search then leaves no bad entry */
+		CrmRoaring *slot = CrmRoaringNew(bitmap_cache_cxt);
+
+		e = (BitmapCacheEntry *) hash_search(bitmap_cache, &key, HASH_ENTER, &found);
+		Assert(!found);
+		e->slot = slot;
+		e->bytes = 0;
+	}
+	ts = DatumGetCrmTagsetP(d);
+	CrmTagsetDecode(ts, e->slot);
+	if ((Pointer) ts != DatumGetPointer(d))
+		pfree(ts);
+	e->tableoid = tableoid;
+	e->ctid = *ctid;
+	e->xmin = xmin;
+	e->bytes = bytes;
+	bitmap_cache_bytes += bytes;
+	return e->slot->bm;
+}
+
+/*
  * load_bitmaps: the bitmap of every named tag (an unknown name is an error,
  * a tag nobody carries is empty), and the set of all customers if needed.
  */
@@ -388,7 +516,8 @@ load_bitmaps(AudParser *ps, AudEval *ev, bool want_all)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_plan(keep_plan(&members_plan,
-								   "SELECT n.i::int4, t.tag_id, m.members"
+								   "SELECT n.i::int4, t.tag_id, m.members,"
+								   "       m.tableoid, m.ctid, m.xmin"
 								   "  FROM pg_catalog.unnest($1) WITH ORDINALITY AS n(name, i)"
 								   "  LEFT JOIN crm.tags t ON t.name = n.name"
 								   "  LEFT JOIN crm.tag_members m ON m.tag_id = t.tag_id",
@@ -417,22 +546,35 @@ load_bitmaps(AudParser *ps, AudEval *ev, bool want_all)
 			ev->tags[idx] = r->bm;
 		}
 		else
-			ev->tags[idx] = open_datum(members, ev->cxt);
+			ev->tags[idx] =
+				cached_bitmap((int64) DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull)),
+							  members,
+							  DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull)),
+							  (ItemPointer) DatumGetPointer(SPI_getbinval(tup, desc, 5, &isnull)),
+							  DatumGetTransactionId(SPI_getbinval(tup, desc, 6, &isnull)),
+							  ev->cxt);
 	}
 	if (want_all)
 	{
 		if (SPI_execute_plan(keep_plan(&all_plan,
-									   "SELECT members FROM crm.audience_all",
+									   "SELECT members, tableoid, ctid, xmin FROM crm.audience_all",
 									   0, NULL),
 							 NULL, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "reading crm.audience_all failed");
 		if (SPI_processed > 0)
 		{
+			HeapTuple	tup = SPI_tuptable->vals[0];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
 			bool		isnull;
-			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+			Datum		d = SPI_getbinval(tup, desc, 1, &isnull);
 
 			if (!isnull)
-				ev->all = open_datum(d, ev->cxt);
+				ev->all =
+					cached_bitmap(ALL_CUSTOMERS_KEY, d,
+								  DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull)),
+								  (ItemPointer) DatumGetPointer(SPI_getbinval(tup, desc, 3, &isnull)),
+								  DatumGetTransactionId(SPI_getbinval(tup, desc, 4, &isnull)),
+								  ev->cxt);
 		}
 		if (ev->all == NULL)
 			ev->all = CrmRoaringCreate(ev->cxt)->bm;
@@ -583,7 +725,8 @@ evaluate(text *expr, bool as_count)
 	ev.all = NULL;
 	MemoryContextSwitchTo(ev.cxt);
 	load_bitmaps(&ps, &ev, needs_all(root));
-	bm = root->kind == AUD_TAG ? ev.tags[root->tag] : eval_node(&ev, root);
+	/* a lone tag is lent, maybe from the cache: copy it unless only counted */
+	bm = root->kind == AUD_TAG && as_count ? ev.tags[root->tag] : eval_node(&ev, root);
 	MemoryContextSwitchTo(caller);
 	if (as_count)
 		result = Int64GetDatum((int64) roaring_bitmap_get_cardinality(bm));

@@ -59,11 +59,16 @@ extern CrmRoaring *CrmRoaringCreate(MemoryContext cxt);
 extern void CrmRoaringFree(CrmRoaring *r);
 extern uint64 CrmTagsetCard(const CrmTagset *ts);
 extern CrmRoaring *CrmTagsetOpen(const CrmTagset *ts, MemoryContext cxt);
+extern void CrmTagsetDecode(const CrmTagset *ts, CrmRoaring *r);
 extern CrmTagset *CrmTagsetFromBitmap(roaring_bitmap_t *bm);
 extern CrmTagset *CrmTagsetFromRoaring(CrmRoaring *r);
 extern CrmTagset *CrmTagsetEmpty(void);
 extern void CrmRoaringCheck(roaring_bitmap_t *bm);
 extern uint32 CrmTagsetElement(int64 v, const char *what);
+
+/* tags_init.c */
+extern int	crm_tagset_gin_max_query_keys;
+extern int	crm_audience_cache_size;
 
 /* audience.c */
 extern int32 CrmTagLookup(const char *name, bool missing_ok);

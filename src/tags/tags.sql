@@ -632,6 +632,11 @@ DECLARE
   ids crm.tagset := crm.tag_ids(VARIADIC names);
   result crm.tagset;
 BEGIN
+  IF tag_customer.customer_id NOT BETWEEN 0 AND 4294967295 THEN
+    RAISE EXCEPTION USING ERRCODE = '22003',
+      MESSAGE = format('customer id %s is out of range for tags', tag_customer.customer_id),
+      DETAIL = 'Tagged customer ids are unsigned 32-bit integers, from 0 to 4294967295.';
+  END IF;
   INSERT INTO crm.customer_tags AS c (customer_id, tags) VALUES (tag_customer.customer_id, ids)
   ON CONFLICT ON CONSTRAINT customer_tags_pkey
   DO UPDATE SET tags = c.tags OPERATOR(crm.|) excluded.tags
@@ -698,6 +703,7 @@ DECLARE
   ids integer[] := '{}';
   adds crm.tagset[] := '{}';
   dels crm.tagset[] := '{}';
+  bad text;
   i integer;
 BEGIN
   -- One writer at a time; readers of customer_tags are not blocked.
@@ -705,15 +711,26 @@ BEGIN
   -- First evaluate every rule on the same snapshot, then apply them all.
   FOR r IN SELECT t.tag_id, t.name, t.rule, t.rule_source, t.rule_key
              FROM crm.tags t WHERE t.rule IS NOT NULL ORDER BY t.tag_id LOOP
+    -- Ids a tagset cannot hold are reported by name, not as a failure of
+    -- crm.tagset_agg.
     BEGIN
-      EXECUTE 'SELECT crm.tagset_agg(k) FROM ('
+      EXECUTE 'SELECT crm.tagset_agg(k) FILTER (WHERE k BETWEEN 0 AND 4294967295),'
+              || ' (pg_catalog.min(k) FILTER (WHERE k NOT BETWEEN 0 AND 4294967295))::text FROM ('
               || crm.tag_rule_query(r.rule_source::regclass, r.rule_key, r.rule)
-              || ') AS q(k)' INTO want;
+              || ') AS q(k)' INTO want, bad;
     EXCEPTION WHEN OTHERS THEN
       RAISE EXCEPTION USING ERRCODE = SQLSTATE,
         MESSAGE = format('rule of tag "%s" failed: %s', r.name, SQLERRM),
         HINT = 'No rule was applied.';
     END;
+    IF bad IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = '22003',
+        MESSAGE = format('customer id %s selected by the rule of tag "%s" is out of range for tags',
+                         bad, r.name),
+        DETAIL = 'Tagged customer ids are unsigned 32-bit integers, from 0 to 4294967295.',
+        HINT = format('Exclude other ids in the rule, e.g. "(%s) AND %I BETWEEN 0 AND 4294967295". No rule was applied.',
+                      r.rule, r.rule_key);
+    END IF;
     want := coalesce(want, '{}');
     SELECT m.members INTO have FROM crm.tag_members m WHERE m.tag_id = r.tag_id;
     have := coalesce(have, '{}');

@@ -106,7 +106,20 @@ CrmTagsetCard(const CrmTagset *ts)
 CrmRoaring *
 CrmTagsetOpen(const CrmTagset *ts, MemoryContext cxt)
 {
-	CrmRoaring *r;
+	CrmRoaring *r = CrmRoaringNew(cxt);
+
+	CrmTagsetDecode(ts, r);
+	return r;
+}
+
+/*
+ * CrmTagsetDecode: deserialise a stored tagset into the empty slot r (which
+ * keeps bm = NULL if this raises), with the checks of CrmTagsetOpen.  Lets a
+ * long-lived slot be refilled without registering a new callback each time.
+ */
+void
+CrmTagsetDecode(const CrmTagset *ts, CrmRoaring *r)
+{
 	Size		len = VARSIZE(ts);
 
 	if (len < CRM_TAGSET_HDRSZ || ts->version != CRM_TAGSET_VERSION ||
@@ -116,7 +129,7 @@ CrmTagsetOpen(const CrmTagset *ts, MemoryContext cxt)
 				 errmsg("corrupted crm.tagset value"),
 				 errdetail("The header of the stored value is not a version %d tagset header.",
 						   CRM_TAGSET_VERSION)));
-	r = CrmRoaringNew(cxt);
+	Assert(r->bm == NULL);
 	r->bm = roaring_bitmap_portable_deserialize_safe(ts->payload,
 													 len - CRM_TAGSET_HDRSZ);
 	if (r->bm == NULL)
@@ -124,7 +137,6 @@ CrmTagsetOpen(const CrmTagset *ts, MemoryContext cxt)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("corrupted crm.tagset value"),
 				 errdetail("The stored CRoaring payload could not be read.")));
-	return r;
 }
 
 /*

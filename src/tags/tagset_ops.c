@@ -5,11 +5,17 @@
  *		(cardinality, contains, add, remove, min, max, rank).
  *
  * Every bitmap is opened into a slot owned by the current memory context
- * (see tagset_mem.c) and freed as soon as the result is serialised.
+ * (see tagset_mem.c) and freed as soon as the result is serialised, except
+ * the decoded form of an operand that stays the same for the whole query (a
+ * constant, a parameter): the two-operand functions keep it in fn_extra, in
+ * a slot owned by fn_mcxt, so that `tags && '{...}'` decodes its constant
+ * once per query instead of once per row.
  */
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "nodes/primnodes.h"
+#include "utils/memutils.h"
 
 #include "tags/tags.h"
 
@@ -37,7 +43,116 @@ PG_FUNCTION_INFO_V1(crm_tagset_rank);
 
 #define CMP_BATCH 1024
 
-/* The set operations, applied in place to the first operand. */
+/* The decoded form of one query-stable operand, kept across calls. */
+typedef struct OperandCache
+{
+	CrmRoaring *slot;			/* decoded bitmap (bm NULL if none), in fn_mcxt */
+	bool		is_const;		/* the argument is a Const */
+	Datum		datum;			/* the raw argument the slot was decoded from */
+	CrmTagset  *copy;			/* its bytes, when not a Const (fn_mcxt) */
+} OperandCache;
+
+/* fn_extra of the two-operand functions. */
+typedef struct OperandsCache
+{
+	OperandCache arg[2];
+} OperandsCache;
+
+/*
+ * arg_is_const: whether argument argno of the call is a Const node, whose
+ * datum pointer then identifies its value for the life of the FmgrInfo.
+ */
+static bool
+arg_is_const(FmgrInfo *flinfo, int argno)
+{
+	Node	   *expr = flinfo->fn_expr;
+	List	   *args;
+
+	if (expr == NULL)
+		return false;
+	if (IsA(expr, FuncExpr))
+		args = ((FuncExpr *) expr)->args;
+	else if (IsA(expr, OpExpr))
+		args = ((OpExpr *) expr)->args;
+	else
+		return false;
+	if (argno >= list_length(args))
+		return false;
+	return IsA(list_nth(args, argno), Const);
+}
+
+/*
+ * operand_bitmap: the decoded bitmap of argument argno (0 or 1), whose
+ * detoasted value is ts.  A query-stable argument is decoded once and cached
+ * in fn_extra (the caller must not modify or free it; *own is NULL); any
+ * other is decoded into a slot of the current context returned in *own, for
+ * the caller to free.
+ *
+ * A Const is recognised by its datum pointer; a parameter (which in a
+ * PL/pgSQL simple expression can change between calls of one FmgrInfo) by
+ * its bytes.
+ */
+static const roaring_bitmap_t *
+operand_bitmap(FunctionCallInfo fcinfo, int argno, CrmTagset *ts, CrmRoaring **own)
+{
+	FmgrInfo   *flinfo = fcinfo->flinfo;
+	Datum		raw = PG_GETARG_DATUM(argno);
+	OperandsCache *cache;
+	OperandCache *oc;
+
+	*own = NULL;
+	if (flinfo == NULL || flinfo->fn_expr == NULL ||
+		!get_fn_expr_arg_stable(flinfo, argno))
+	{
+		*own = CrmTagsetOpen(ts, CurrentMemoryContext);
+		return (*own)->bm;
+	}
+	cache = (OperandsCache *) flinfo->fn_extra;
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(OperandsCache));
+		flinfo->fn_extra = cache;
+	}
+	oc = &cache->arg[argno];
+	if (oc->slot == NULL)
+	{
+		oc->slot = CrmRoaringNew(flinfo->fn_mcxt);
+		oc->is_const = arg_is_const(flinfo, argno);
+	}
+	else if (oc->slot->bm != NULL)
+	{
+		if (oc->is_const ? oc->datum == raw :
+			(VARSIZE(ts) == VARSIZE(oc->copy) &&
+			 memcmp(ts, oc->copy, VARSIZE(ts)) == 0))
+			return oc->slot->bm;
+		CrmRoaringFree(oc->slot);
+	}
+	if (oc->copy != NULL)
+	{
+		pfree(oc->copy);
+		oc->copy = NULL;
+	}
+	if (!oc->is_const)
+	{
+		oc->copy = MemoryContextAlloc(flinfo->fn_mcxt, VARSIZE(ts));
+		memcpy(oc->copy, ts, VARSIZE(ts));
+	}
+	oc->datum = raw;
+	CrmTagsetDecode(ts, oc->slot);
+	return oc->slot->bm;
+}
+
+/*
+ * operand_done: free an operand decoded by operand_bitmap, unless cached.
+ */
+static void
+operand_done(CrmRoaring *own)
+{
+	if (own != NULL)
+		CrmRoaringFree(own);
+}
+
+/* The set operations. */
 typedef enum SetOp
 {
 	SETOP_OR,
@@ -54,26 +169,31 @@ set_op(FunctionCallInfo fcinfo, SetOp op)
 {
 	CrmTagset  *a = PG_GETARG_CRM_TAGSET_P(0);
 	CrmTagset  *b = PG_GETARG_CRM_TAGSET_P(1);
-	CrmRoaring *ra = CrmTagsetOpen(a, CurrentMemoryContext);
-	CrmRoaring *rb = CrmTagsetOpen(b, CurrentMemoryContext);
+	CrmRoaring *owna,
+			   *ownb;
+	const roaring_bitmap_t *ba = operand_bitmap(fcinfo, 0, a, &owna);
+	const roaring_bitmap_t *bb = operand_bitmap(fcinfo, 1, b, &ownb);
+	CrmRoaring *r = CrmRoaringNew(CurrentMemoryContext);
 
 	switch (op)
 	{
 		case SETOP_OR:
-			roaring_bitmap_or_inplace(ra->bm, rb->bm);
+			r->bm = roaring_bitmap_or(ba, bb);
 			break;
 		case SETOP_AND:
-			roaring_bitmap_and_inplace(ra->bm, rb->bm);
+			r->bm = roaring_bitmap_and(ba, bb);
 			break;
 		case SETOP_ANDNOT:
-			roaring_bitmap_andnot_inplace(ra->bm, rb->bm);
+			r->bm = roaring_bitmap_andnot(ba, bb);
 			break;
 		case SETOP_XOR:
-			roaring_bitmap_xor_inplace(ra->bm, rb->bm);
+			r->bm = roaring_bitmap_xor(ba, bb);
 			break;
 	}
-	CrmRoaringFree(rb);
-	PG_RETURN_CRM_TAGSET_P(CrmTagsetFromRoaring(ra));
+	CrmRoaringCheck(r->bm);
+	operand_done(owna);
+	operand_done(ownb);
+	PG_RETURN_CRM_TAGSET_P(CrmTagsetFromRoaring(r));
 }
 
 /*
@@ -113,25 +233,29 @@ crm_tagset_xor(PG_FUNCTION_ARGS)
 }
 
 /*
- * is_subset: whether every member of sub is in super.  The cardinalities in
- * the headers settle the easy cases without decoding.
+ * is_subset: whether every member of argument sub is in argument super.  The
+ * cardinalities in the headers settle the easy cases without decoding.
  */
 static bool
-is_subset(CrmTagset *sub, CrmTagset *super)
+is_subset(FunctionCallInfo fcinfo, int sub, int super)
 {
-	CrmRoaring *rs,
-			   *rp;
+	CrmTagset  *ts = PG_GETARG_CRM_TAGSET_P(sub);
+	CrmTagset  *tp = PG_GETARG_CRM_TAGSET_P(super);
+	CrmRoaring *owns,
+			   *ownp;
+	const roaring_bitmap_t *bs,
+			   *bp;
 	bool		result;
 
-	if (CrmTagsetCard(sub) == 0)
+	if (CrmTagsetCard(ts) == 0)
 		return true;
-	if (CrmTagsetCard(sub) > CrmTagsetCard(super))
+	if (CrmTagsetCard(ts) > CrmTagsetCard(tp))
 		return false;
-	rs = CrmTagsetOpen(sub, CurrentMemoryContext);
-	rp = CrmTagsetOpen(super, CurrentMemoryContext);
-	result = roaring_bitmap_is_subset(rs->bm, rp->bm);
-	CrmRoaringFree(rs);
-	CrmRoaringFree(rp);
+	bs = operand_bitmap(fcinfo, sub, ts, &owns);
+	bp = operand_bitmap(fcinfo, super, tp, &ownp);
+	result = roaring_bitmap_is_subset(bs, bp);
+	operand_done(owns);
+	operand_done(ownp);
 	return result;
 }
 
@@ -141,7 +265,7 @@ is_subset(CrmTagset *sub, CrmTagset *super)
 Datum
 crm_tagset_contains_set(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(is_subset(PG_GETARG_CRM_TAGSET_P(1), PG_GETARG_CRM_TAGSET_P(0)));
+	PG_RETURN_BOOL(is_subset(fcinfo, 1, 0));
 }
 
 /*
@@ -150,7 +274,7 @@ crm_tagset_contains_set(PG_FUNCTION_ARGS)
 Datum
 crm_tagset_contained(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(is_subset(PG_GETARG_CRM_TAGSET_P(0), PG_GETARG_CRM_TAGSET_P(1)));
+	PG_RETURN_BOOL(is_subset(fcinfo, 0, 1));
 }
 
 /*
@@ -161,30 +285,37 @@ crm_tagset_overlaps(PG_FUNCTION_ARGS)
 {
 	CrmTagset  *a = PG_GETARG_CRM_TAGSET_P(0);
 	CrmTagset  *b = PG_GETARG_CRM_TAGSET_P(1);
-	CrmRoaring *ra,
-			   *rb;
+	CrmRoaring *owna,
+			   *ownb;
+	const roaring_bitmap_t *ba,
+			   *bb;
 	bool		result;
 
 	if (CrmTagsetCard(a) == 0 || CrmTagsetCard(b) == 0)
 		PG_RETURN_BOOL(false);
-	ra = CrmTagsetOpen(a, CurrentMemoryContext);
-	rb = CrmTagsetOpen(b, CurrentMemoryContext);
-	result = roaring_bitmap_intersect(ra->bm, rb->bm);
-	CrmRoaringFree(ra);
-	CrmRoaringFree(rb);
+	ba = operand_bitmap(fcinfo, 0, a, &owna);
+	bb = operand_bitmap(fcinfo, 1, b, &ownb);
+	result = roaring_bitmap_intersect(ba, bb);
+	operand_done(owna);
+	operand_done(ownb);
 	PG_RETURN_BOOL(result);
 }
 
 /*
- * tagset_cmp: the B-tree order: lexicographic on the increasing member
- * sequences ({} < {1} < {1,2} < {2}), so that equal sets compare equal
- * whatever containers CRoaring chose.  Identical bytes settle it at once.
+ * tagset_cmp: the B-tree order of arguments 0 and 1: lexicographic on the
+ * increasing member sequences ({} < {1} < {1,2} < {2}), so that equal sets
+ * compare equal whatever containers CRoaring chose.  Identical bytes settle
+ * it at once.
  */
 static int
-tagset_cmp(CrmTagset *a, CrmTagset *b)
+tagset_cmp(FunctionCallInfo fcinfo)
 {
-	CrmRoaring *ra,
-			   *rb;
+	CrmTagset  *a = PG_GETARG_CRM_TAGSET_P(0);
+	CrmTagset  *b = PG_GETARG_CRM_TAGSET_P(1);
+	CrmRoaring *owna,
+			   *ownb;
+	const roaring_bitmap_t *bma,
+			   *bmb;
 	roaring_uint32_iterator_t ia,
 				ib;
 	uint32	   *ba,
@@ -193,12 +324,12 @@ tagset_cmp(CrmTagset *a, CrmTagset *b)
 
 	if (VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0)
 		return 0;
-	ra = CrmTagsetOpen(a, CurrentMemoryContext);
-	rb = CrmTagsetOpen(b, CurrentMemoryContext);
+	bma = operand_bitmap(fcinfo, 0, a, &owna);
+	bmb = operand_bitmap(fcinfo, 1, b, &ownb);
 	ba = palloc(CMP_BATCH * sizeof(uint32));
 	bb = palloc(CMP_BATCH * sizeof(uint32));
-	roaring_init_iterator(ra->bm, &ia);
-	roaring_init_iterator(rb->bm, &ib);
+	roaring_init_iterator(bma, &ia);
+	roaring_init_iterator(bmb, &ib);
 	for (;;)
 	{
 		uint32		na = roaring_read_uint32_iterator(&ia, ba, CMP_BATCH);
@@ -221,32 +352,37 @@ tagset_cmp(CrmTagset *a, CrmTagset *b)
 		if (na == 0)
 			break;
 	}
-	CrmRoaringFree(ra);
-	CrmRoaringFree(rb);
+	operand_done(owna);
+	operand_done(ownb);
 	pfree(ba);
 	pfree(bb);
 	return result;
 }
 
 /*
- * tagset_equal: set equality, without decoding when the headers differ.
+ * tagset_equal: set equality of arguments 0 and 1, without decoding when the
+ * headers differ.
  */
 static bool
-tagset_equal(CrmTagset *a, CrmTagset *b)
+tagset_equal(FunctionCallInfo fcinfo)
 {
-	CrmRoaring *ra,
-			   *rb;
+	CrmTagset  *a = PG_GETARG_CRM_TAGSET_P(0);
+	CrmTagset  *b = PG_GETARG_CRM_TAGSET_P(1);
+	CrmRoaring *owna,
+			   *ownb;
+	const roaring_bitmap_t *ba,
+			   *bb;
 	bool		result;
 
 	if (CrmTagsetCard(a) != CrmTagsetCard(b))
 		return false;
 	if (VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0)
 		return true;
-	ra = CrmTagsetOpen(a, CurrentMemoryContext);
-	rb = CrmTagsetOpen(b, CurrentMemoryContext);
-	result = roaring_bitmap_equals(ra->bm, rb->bm);
-	CrmRoaringFree(ra);
-	CrmRoaringFree(rb);
+	ba = operand_bitmap(fcinfo, 0, a, &owna);
+	bb = operand_bitmap(fcinfo, 1, b, &ownb);
+	result = roaring_bitmap_equals(ba, bb);
+	operand_done(owna);
+	operand_done(ownb);
 	return result;
 }
 
@@ -256,7 +392,7 @@ tagset_equal(CrmTagset *a, CrmTagset *b)
 Datum
 crm_tagset_eq(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(tagset_equal(PG_GETARG_CRM_TAGSET_P(0), PG_GETARG_CRM_TAGSET_P(1)));
+	PG_RETURN_BOOL(tagset_equal(fcinfo));
 }
 
 /*
@@ -265,7 +401,7 @@ crm_tagset_eq(PG_FUNCTION_ARGS)
 Datum
 crm_tagset_ne(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(!tagset_equal(PG_GETARG_CRM_TAGSET_P(0), PG_GETARG_CRM_TAGSET_P(1)));
+	PG_RETURN_BOOL(!tagset_equal(fcinfo));
 }
 
 /*
@@ -274,7 +410,7 @@ crm_tagset_ne(PG_FUNCTION_ARGS)
 Datum
 crm_tagset_lt(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(tagset_cmp(PG_GETARG_CRM_TAGSET_P(0), PG_GETARG_CRM_TAGSET_P(1)) < 0);
+	PG_RETURN_BOOL(tagset_cmp(fcinfo) < 0);
 }
 
 /*
@@ -283,7 +419,7 @@ crm_tagset_lt(PG_FUNCTION_ARGS)
 Datum
 crm_tagset_le(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(tagset_cmp(PG_GETARG_CRM_TAGSET_P(0), PG_GETARG_CRM_TAGSET_P(1)) <= 0);
+	PG_RETURN_BOOL(tagset_cmp(fcinfo) <= 0);
 }
 
 /*
@@ -292,7 +428,7 @@ crm_tagset_le(PG_FUNCTION_ARGS)
 Datum
 crm_tagset_gt(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(tagset_cmp(PG_GETARG_CRM_TAGSET_P(0), PG_GETARG_CRM_TAGSET_P(1)) > 0);
+	PG_RETURN_BOOL(tagset_cmp(fcinfo) > 0);
 }
 
 /*
@@ -301,7 +437,7 @@ crm_tagset_gt(PG_FUNCTION_ARGS)
 Datum
 crm_tagset_ge(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(tagset_cmp(PG_GETARG_CRM_TAGSET_P(0), PG_GETARG_CRM_TAGSET_P(1)) >= 0);
+	PG_RETURN_BOOL(tagset_cmp(fcinfo) >= 0);
 }
 
 /*
@@ -310,7 +446,7 @@ crm_tagset_ge(PG_FUNCTION_ARGS)
 Datum
 crm_tagset_cmp(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT32(tagset_cmp(PG_GETARG_CRM_TAGSET_P(0), PG_GETARG_CRM_TAGSET_P(1)));
+	PG_RETURN_INT32(tagset_cmp(fcinfo));
 }
 
 /*

@@ -52,11 +52,19 @@ SELECT m.golden_id, c.channel, c.full_name, c.phone, c.email, c.birth_date
    AND m.golden_id IN (SELECT golden_id FROM crm.identity_golden ORDER BY records DESC, golden_id LIMIT 2)
  ORDER BY m.golden_id, c.created_at;
 
-\echo '== Why did two of those records match? (crm.identity_explain: per-field weights, they add up)'
-SELECT field, value_a, value_b, level_name AS level, round(weight::numeric, 2) AS weight
-  FROM (SELECT min(record_id) AS a, max(record_id) AS b FROM crm.identity_record
-         WHERE golden_id = (SELECT golden_id FROM crm.identity_golden ORDER BY records DESC, golden_id LIMIT 1)) p,
-       crm.identity_explain(p.a, p.b);
+\echo '== Why did two differently spelled records of one of them match? (crm.identity_explain; the weights add up; names are compared crossed when given and family are swapped)'
+CREATE TEMP TABLE demo_pair AS
+SELECT p.record_a AS a, p.record_b AS b, p.probability
+  FROM crm.identity_pairs p
+  JOIN crm.identity_record ra ON ra.record_id = p.record_a
+  JOIN crm.identity_record rb ON rb.record_id = p.record_b
+ WHERE ra.golden_id = rb.golden_id AND ra.full_name <> rb.full_name
+   AND ra.golden_id IN (SELECT golden_id FROM crm.identity_golden ORDER BY records DESC, golden_id LIMIT 2)
+ ORDER BY p.probability DESC, p.record_a, p.record_b LIMIT 1;
+SELECT e.field, e.value_a, e.value_b, e.level_name AS level, round(e.weight::numeric, 2) AS weight
+  FROM demo_pair d, crm.identity_explain(d.a, d.b) e;
+SELECT round(crm.identity_match_weight(a, b)::numeric, 2) AS "match weight (sum)",
+       round(probability::numeric, 6) AS "match probability" FROM demo_pair;
 
 \echo '== The golden record (survivorship: most frequent name, most recent phone, e-mail and address)'
 SELECT golden_id, records, full_name, birth_date, phone, email, city

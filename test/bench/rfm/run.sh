@@ -18,7 +18,8 @@
 # Scale: RFM_BENCH_ORDERS (10000000), RFM_BENCH_CUSTOMERS (1000000),
 # RFM_BENCH_RUNS (3), RFM_BENCH_MODES ("serial parallel"),
 # RFM_BENCH_PGBENCH_SECONDS (20), RFM_BENCH_PGBENCH_CLIENTS (2),
-# RFM_BENCH_CPU_INSERTS (20000).
+# RFM_BENCH_CPU_INSERTS (20000), RFM_BENCH_PARTS ("rfm overhead": "overhead"
+# alone skips the 10M-order data and the RFM queries, for the trigger part).
 source "$(dirname "$0")/../../lib/common.sh"
 crm_setup
 
@@ -38,6 +39,11 @@ psql -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE 
 export PGDATABASE=$db
 export PGOPTIONS="-c TimeZone=UTC"
 
+PARTS=${RFM_BENCH_PARTS:-rfm overhead}
+if [[ " $PARTS " != *" rfm "* ]]; then
+	psql -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION crm_profile" -c "CREATE SCHEMA bench"
+fi
+if [[ " $PARTS " == *" rfm "* ]]; then
 log "generating $ORDERS orders of $CUSTOMERS customers"
 t0=$(date +%s)
 psql -X -q -v ON_ERROR_STOP=1 <<SQL
@@ -167,6 +173,7 @@ for mode in $MODES; do
 done
 echo
 echo "Floor plan (serial): $(tr '\n' ' ' <"$work/floor.plan")"
+fi
 
 # Trigger overhead on order-insert throughput.
 log "trigger overhead: pgbench, $PGB_CLIENTS clients, $PGB_SECONDS s per run"
