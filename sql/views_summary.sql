@@ -34,7 +34,11 @@ INSERT INTO crm.tags (name, category, rule, rule_source, rule_key) VALUES
 	('views_360_big', 'value', 'monetary >= 1500', 'crm.profile', 'golden_id');
 
 -- every step reports what it did
+-- (the churn step's fit warns that 27 customers are too few: churn's
+-- own tests cover that warning, its figures vary by platform)
+SET client_min_messages = error;
 SELECT step, rows > 0 AS did_something FROM crm.refresh();
+SET client_min_messages = warning;
 SELECT step FROM crm.refresh_log WHERE run_id = (SELECT max(run_id) FROM crm.refresh_log) ORDER BY started_at;
 SELECT count(*) AS steps FROM crm.refresh(ARRAY['changes']);
 SELECT crm.refresh(ARRAY['changes', 'nonsense']);

@@ -1392,3 +1392,22 @@ COMMENT ON FUNCTION crm.views_on_drop() IS
 CREATE EVENT TRIGGER crm_views_on_drop ON sql_drop EXECUTE FUNCTION crm.views_on_drop();
 COMMENT ON EVENT TRIGGER crm_views_on_drop IS
   'unregisters registered tables that are dropped';
+
+---------------------------------------------------------------------------
+-- Privileges: internal helpers and SECURITY DEFINER functions are not for
+-- PUBLIC.  crm.capture runs as crm_profile's owner; a role that could attach
+-- it to a table of its own could write crm_profile's tables (the trigger also
+-- refuses to run anywhere but on the table registered under its source id).
+-- Triggers and event triggers fire without an EXECUTE check, so the
+-- registered tables keep working for every application role.
+---------------------------------------------------------------------------
+REVOKE EXECUTE ON FUNCTION crm.capture() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_on_drop() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_column(regclass, text, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_check_table(regclass, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_customers_source(regclass) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_attach(integer, regclass, text[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_trigger_args(integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_load(integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_expr(text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_forget(integer) FROM PUBLIC;
