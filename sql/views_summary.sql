@@ -80,6 +80,21 @@ SELECT count(*) AS dangling FROM crm.duplicate_pair d
  WHERE NOT EXISTS (SELECT 1 FROM crm.record r WHERE r.record_id = d.record_a)
 	OR NOT EXISTS (SELECT 1 FROM crm.record r WHERE r.record_id = d.record_b);
 
+-- a failed churn step keeps every customer's previous scores (QA V5): a NaN
+-- amount makes the churn fit fail
+SET client_min_messages = error;
+SELECT count(p_alive) AS scored, count(clv) AS with_clv, count(risk_band) AS with_risk
+  FROM crm.profile \gset
+INSERT INTO views_360.orders VALUES (90001, 1, '2024-06-01', 'NaN');
+SELECT step, rows, detail LIKE 'failed, previous scores kept: %' AS kept
+  FROM crm.refresh(ARRAY['changes', 'rfm', 'churn']) WHERE step = 'churn';
+SELECT count(p_alive) = :scored AND count(clv) = :with_clv AND count(risk_band) = :with_risk
+	   AND :scored > 0 AS previous_scores_kept
+  FROM crm.profile;
+DELETE FROM views_360.orders WHERE id = 90001;
+SELECT step, rows > 0 AS scored FROM crm.refresh(ARRAY['changes', 'rfm', 'churn']) WHERE step = 'churn';
+SET client_min_messages = warning;
+
 DELETE FROM crm.tags WHERE name = 'views_360_big';
 SELECT crm.unregister('views_360.tickets') + crm.unregister('views_360.orders')
 	   + crm.unregister('views_360.store_members') + crm.unregister('views_360.web_users') AS removed;

@@ -1139,8 +1139,11 @@ BEGIN
 	IF 'rfm' = ANY (todo) THEN
 		t0 := clock_timestamp();
 		-- the profile is rebuilt: one row per golden customer, contact
-		-- data from the identity golden record
-		DELETE FROM crm.profile;
+		-- data from the identity golden record.  Rows of golden ids that
+		-- still exist are updated, not deleted, so their churn scores stay
+		-- until the churn step replaces them (it keeps them if it fails)
+		DELETE FROM crm.profile p
+		 WHERE NOT EXISTS (SELECT FROM crm.golden_map g WHERE g.golden_id = p.golden_id);
 		-- golden ids may just have changed in this transaction: the planner
 		-- must see them (a plan made for all-NULL golden ids takes minutes)
 		ANALYZE crm.golden_map;
@@ -1149,10 +1152,22 @@ BEGIN
 			INSERT INTO crm.profile (golden_id, full_name, phone, email, birth_date, city, as_of, refreshed_at)
 			SELECT g.golden_id, ig.full_name, ig.phone, ig.email, ig.birth_date, ig.city, asof, now()
 			  FROM (SELECT DISTINCT golden_id FROM crm.golden_map) g
-			  LEFT JOIN crm.identity_golden ig ON ig.golden_id = g.golden_id;
+			  LEFT JOIN crm.identity_golden ig ON ig.golden_id = g.golden_id
+			ON CONFLICT (golden_id) DO UPDATE SET full_name = excluded.full_name,
+				phone = excluded.phone, email = excluded.email, birth_date = excluded.birth_date,
+				city = excluded.city, recency_days = NULL, frequency = NULL, monetary = NULL,
+				avg_monetary = NULL, tenure_days = NULL, rfm = NULL, segment = NULL,
+				segment_zh = NULL, value_class = NULL, value_class_zh = NULL, tags = NULL,
+				as_of = excluded.as_of, refreshed_at = excluded.refreshed_at;
 		EXCEPTION WHEN undefined_table THEN
 			INSERT INTO crm.profile (golden_id, as_of, refreshed_at)
-			SELECT DISTINCT golden_id, asof, now() FROM crm.golden_map;
+			SELECT DISTINCT golden_id, asof, now() FROM crm.golden_map
+			ON CONFLICT (golden_id) DO UPDATE SET full_name = excluded.full_name,
+				phone = excluded.phone, email = excluded.email, birth_date = excluded.birth_date,
+				city = excluded.city, recency_days = NULL, frequency = NULL, monetary = NULL,
+				avg_monetary = NULL, tenure_days = NULL, rfm = NULL, segment = NULL,
+				segment_zh = NULL, value_class = NULL, value_class_zh = NULL, tags = NULL,
+				as_of = excluded.as_of, refreshed_at = excluded.refreshed_at;
 		END;
 		ANALYZE crm.profile;
 		ANALYZE crm.order_fact;
@@ -1191,7 +1206,14 @@ BEGIN
 
 	IF 'churn' = ANY (todo) THEN
 		t0 := clock_timestamp();
+		-- one subtransaction: the old scores are cleared and replaced only
+		-- if the whole step succeeds
 		BEGIN
+			UPDATE crm.profile
+			   SET p_alive = NULL, expected_purchases = NULL, clv = NULL, risk_band = NULL,
+				   risk_reasons = NULL
+			 WHERE p_alive IS NOT NULL OR expected_purchases IS NOT NULL OR clv IS NOT NULL
+				OR risk_band IS NOT NULL OR risk_reasons IS NOT NULL;
 			UPDATE crm.profile p
 			   SET p_alive = c.p_alive, expected_purchases = c.expected_purchases, clv = c.clv,
 				   risk_band = c.risk_band, risk_reasons = c.reasons
