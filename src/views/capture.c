@@ -42,6 +42,7 @@
 #include "utils/datum.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
@@ -189,6 +190,36 @@ warn_column(Relation rel, const char *col, Oid typid)
 				 errhint("Register the table again with crm.unregister and crm.register_*.")));
 }
 
+static Datum convert_value(Relation rel, Datum d, Oid typid, const char *col,
+							RoleType role, bool *isnull);
+
+/*
+ * warn_value: a mapped column holds a value that is not finite (NaN or
+ * infinite amount, infinite time); it is stored as NULL, so that one bad
+ * application row cannot break the views for every reader.  Once per
+ * transaction and column.
+ */
+static void
+warn_value(Relation rel, const char *col)
+{
+	static LocalTransactionId warned_lxid = InvalidLocalTransactionId;
+	static Oid	warned_rel = InvalidOid;
+	static char warned_col[NAMEDATALEN];
+
+	if (warned_lxid == MyProc->lxid && warned_rel == RelationGetRelid(rel) &&
+		strncmp(warned_col, col, NAMEDATALEN) == 0)
+		return;
+	warned_lxid = MyProc->lxid;
+	warned_rel = RelationGetRelid(rel);
+	strlcpy(warned_col, col, NAMEDATALEN);
+	ereport(WARNING,
+			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+			 errmsg("crm_profile: column \"%s\" of registered table \"%s\" holds a value that is not finite",
+					col, quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+													RelationGetRelationName(rel))),
+			 errdetail("The value is captured as NULL; the application's statement is not affected.")));
+}
+
 /*
  * column_value: the value of column COL (a trigger argument; empty = not
  * mapped) of TUPLE, converted for ROLE.  Sets *isnull.  Never raises an
@@ -217,6 +248,29 @@ column_value(Relation rel, HeapTuple tuple, const char *col, RoleType role,
 	if (*isnull)
 		return (Datum) 0;
 
+	d = convert_value(rel, d, typid, col, role, isnull);
+	if (*isnull)
+		return (Datum) 0;
+	if ((role == ROLE_TIMESTAMPTZ && TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(d))) ||
+		(role == ROLE_DATE && DATE_NOT_FINITE(DatumGetDateADT(d))) ||
+		(role == ROLE_NUMERIC && (numeric_is_nan(DatumGetNumeric(d)) ||
+								  numeric_is_inf(DatumGetNumeric(d)))))
+	{
+		warn_value(rel, col);
+		*isnull = true;
+		return (Datum) 0;
+	}
+	return d;
+}
+
+/*
+ * convert_value: D, a value of type TYPID of column COL, converted for
+ * ROLE; NULL (with a WARNING) if the type does not convert.
+ */
+static Datum
+convert_value(Relation rel, Datum d, Oid typid, const char *col, RoleType role,
+			  bool *isnull)
+{
 	switch (role)
 	{
 		case ROLE_TEXT:

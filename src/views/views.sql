@@ -443,7 +443,11 @@ CREATE FUNCTION crm.views_expr(col text, typ text)
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
 BEGIN ATOMIC
 	-- not STRICT: a NULL or empty col (unmapped) gives the SQL NULL literal
+	-- values that are not finite (NaN, infinite amounts and times) are NULL,
+	-- as in crm.capture
 	SELECT CASE WHEN coalesce(col, '') = '' THEN 'NULL::' || typ
+				WHEN typ = 'numeric' THEN format('CASE WHEN t.%I::numeric NOT IN (''NaN'', ''Infinity'', ''-Infinity'') THEN t.%I::numeric END', col, col)
+				WHEN typ IN ('timestamptz', 'date') THEN format('CASE WHEN isfinite(t.%I::%s) THEN t.%I::%s END', col, typ, col, typ)
 				ELSE format('t.%I::%s', col, typ) END;
 END;
 COMMENT ON FUNCTION crm.views_expr(text, text) IS
@@ -1305,7 +1309,7 @@ SELECT c.customer_id, c.golden_id, c.record_ids, c.channels, c.records,
 	   coalesce(o.orders, 0) AS orders, coalesce(o.purchases, 0) AS purchases,
 	   coalesce(o.refunds, 0) AS refunds, coalesce(o.revenue, 0) AS revenue,
 	   o.first_purchase_at, o.last_purchase_at,
-	   crm.views_as_of() - o.last_purchase_at::date AS days_since_purchase,
+	   greatest(crm.views_as_of() - o.last_purchase_at::date, 0) AS days_since_purchase,
 	   p.rfm, p.segment, p.segment_zh, p.value_class, p.value_class_zh, p.tags,
 	   p.p_alive, p.expected_purchases, p.clv, p.risk_band, p.risk_reasons,
 	   coalesce(e.events, 0) AS events, e.last_interaction_at, e.last_interaction,
