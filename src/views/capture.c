@@ -36,11 +36,13 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "storage/proc.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datum.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
@@ -188,6 +190,36 @@ warn_column(Relation rel, const char *col, Oid typid)
 				 errhint("Register the table again with crm.unregister and crm.register_*.")));
 }
 
+static Datum convert_value(Relation rel, Datum d, Oid typid, const char *col,
+							RoleType role, bool *isnull);
+
+/*
+ * warn_value: a mapped column holds a value that is not finite (NaN or
+ * infinite amount, infinite time); it is stored as NULL, so that one bad
+ * application row cannot break the views for every reader.  Once per
+ * transaction and column.
+ */
+static void
+warn_value(Relation rel, const char *col)
+{
+	static LocalTransactionId warned_lxid = InvalidLocalTransactionId;
+	static Oid	warned_rel = InvalidOid;
+	static char warned_col[NAMEDATALEN];
+
+	if (warned_lxid == MyProc->lxid && warned_rel == RelationGetRelid(rel) &&
+		strncmp(warned_col, col, NAMEDATALEN) == 0)
+		return;
+	warned_lxid = MyProc->lxid;
+	warned_rel = RelationGetRelid(rel);
+	strlcpy(warned_col, col, NAMEDATALEN);
+	ereport(WARNING,
+			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+			 errmsg("crm_profile: column \"%s\" of registered table \"%s\" holds a value that is not finite",
+					col, quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+													RelationGetRelationName(rel))),
+			 errdetail("The value is captured as NULL; the application's statement is not affected.")));
+}
+
 /*
  * column_value: the value of column COL (a trigger argument; empty = not
  * mapped) of TUPLE, converted for ROLE.  Sets *isnull.  Never raises an
@@ -216,6 +248,29 @@ column_value(Relation rel, HeapTuple tuple, const char *col, RoleType role,
 	if (*isnull)
 		return (Datum) 0;
 
+	d = convert_value(rel, d, typid, col, role, isnull);
+	if (*isnull)
+		return (Datum) 0;
+	if ((role == ROLE_TIMESTAMPTZ && TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(d))) ||
+		(role == ROLE_DATE && DATE_NOT_FINITE(DatumGetDateADT(d))) ||
+		(role == ROLE_NUMERIC && (numeric_is_nan(DatumGetNumeric(d)) ||
+								  numeric_is_inf(DatumGetNumeric(d)))))
+	{
+		warn_value(rel, col);
+		*isnull = true;
+		return (Datum) 0;
+	}
+	return d;
+}
+
+/*
+ * convert_value: D, a value of type TYPID of column COL, converted for
+ * ROLE; NULL (with a WARNING) if the type does not convert.
+ */
+static Datum
+convert_value(Relation rel, Datum d, Oid typid, const char *col, RoleType role,
+			  bool *isnull)
+{
 	switch (role)
 	{
 		case ROLE_TEXT:
@@ -479,6 +534,72 @@ same_columns(Relation rel, HeapTuple oldtup, HeapTuple newtup, char **args,
 	return true;
 }
 
+/*
+ * verify_trigger: refuse (42501) a crm.capture trigger that is not the one
+ * crm.register_* created.  crm.capture is SECURITY DEFINER, so a role that
+ * attached it to a table of its own with made-up arguments could otherwise
+ * write crm_profile's tables for any source.  The source id named in the
+ * arguments must be registered on this very table, and the arguments must
+ * be exactly those of its registration.  The answer is kept for the rest of
+ * the transaction (per trigger), so the hot path pays one lookup per
+ * statement kind and transaction, not one per row.
+ */
+static void
+verify_trigger(Trigger *tg, Relation rel)
+{
+	static LocalTransactionId ok_lxid = InvalidLocalTransactionId;
+	static Oid	ok_tgoid = InvalidOid;
+	static Oid	ok_relid = InvalidOid;
+	Datum		v[3];
+	Datum	   *elems;
+	bool		ok = false;
+	int			k;
+	int			rc;
+	int			save_nestlevel;
+
+	if (ok_lxid == MyProc->lxid && ok_tgoid == tg->tgoid &&
+		ok_relid == RelationGetRelid(rel))
+		return;
+
+	v[0] = DirectFunctionCall1(int4in, CStringGetDatum(tg->tgargs[1]));
+	v[1] = ObjectIdGetDatum(RelationGetRelid(rel));
+	elems = (Datum *) palloc(sizeof(Datum) * tg->tgnargs);
+	for (k = 0; k < tg->tgnargs; k++)
+		elems[k] = CStringGetTextDatum(tg->tgargs[k]);
+	v[2] = PointerGetDatum(construct_array(elems, tg->tgnargs, TEXTOID, -1, false, TYPALIGN_INT));
+
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "crm.capture: SPI_connect failed");
+	{
+		Oid			types[3] = {INT4OID, OIDOID, TEXTARRAYOID};
+
+		rc = SPI_execute_with_args("SELECT 1 FROM crm.source s WHERE s.source_id OPERATOR(pg_catalog.=) $1"
+								   " AND s.relation::pg_catalog.oid OPERATOR(pg_catalog.=) $2"
+								   " AND crm.views_trigger_args(s.source_id) OPERATOR(pg_catalog.=) $3",
+								   3, types, v, NULL, true, 1);
+	}
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "crm.capture: SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+	ok = (SPI_processed == 1);
+	SPI_finish();
+	AtEOXact_GUC(true, save_nestlevel);
+
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("crm.capture() trigger \"%s\" on table \"%s\" is not a registered crm_profile trigger",
+						tg->tgname, RelationGetRelationName(rel)),
+				 errdetail("Source %s is not registered on this table with these arguments.", tg->tgargs[1]),
+				 errhint("Create the trigger with crm.register_customers, crm.register_orders or crm.register_events.")));
+	ok_lxid = MyProc->lxid;
+	ok_tgoid = tg->tgoid;
+	ok_relid = RelationGetRelid(rel);
+}
+
 PG_FUNCTION_INFO_V1(crm_capture);
 
 /*
@@ -519,10 +640,17 @@ crm_capture(PG_FUNCTION_ARGS)
 				 errmsg("crm.capture() trigger \"%s\" has unexpected arguments", tg->tgname),
 				 errhint("Create the trigger with crm.register_customers, crm.register_orders or crm.register_events.")));
 
+	rel = td->tg_relation;
+	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event) ?
+		TRIGGER_FIRED_FOR_ROW(td->tg_event) : !TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("crm.capture() trigger \"%s\" must fire for each row, or for each statement on TRUNCATE", tg->tgname),
+				 errhint("Create the trigger with crm.register_customers, crm.register_orders or crm.register_events.")));
+	verify_trigger(tg, rel);
+
 	if (!CrmViewsCapture)
 		return PointerGetDatum(NULL);
-
-	rel = td->tg_relation;
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
 	{

@@ -443,7 +443,11 @@ CREATE FUNCTION crm.views_expr(col text, typ text)
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
 BEGIN ATOMIC
 	-- not STRICT: a NULL or empty col (unmapped) gives the SQL NULL literal
+	-- values that are not finite (NaN, infinite amounts and times) are NULL,
+	-- as in crm.capture
 	SELECT CASE WHEN coalesce(col, '') = '' THEN 'NULL::' || typ
+				WHEN typ = 'numeric' THEN format('CASE WHEN t.%I::numeric NOT IN (''NaN'', ''Infinity'', ''-Infinity'') THEN t.%I::numeric END', col, col)
+				WHEN typ IN ('timestamptz', 'date') THEN format('CASE WHEN isfinite(t.%I::%s) THEN t.%I::%s END', col, typ, col, typ)
 				ELSE format('t.%I::%s', col, typ) END;
 END;
 COMMENT ON FUNCTION crm.views_expr(text, text) IS
@@ -1139,8 +1143,11 @@ BEGIN
 	IF 'rfm' = ANY (todo) THEN
 		t0 := clock_timestamp();
 		-- the profile is rebuilt: one row per golden customer, contact
-		-- data from the identity golden record
-		DELETE FROM crm.profile;
+		-- data from the identity golden record.  Rows of golden ids that
+		-- still exist are updated, not deleted, so their churn scores stay
+		-- until the churn step replaces them (it keeps them if it fails)
+		DELETE FROM crm.profile p
+		 WHERE NOT EXISTS (SELECT FROM crm.golden_map g WHERE g.golden_id = p.golden_id);
 		-- golden ids may just have changed in this transaction: the planner
 		-- must see them (a plan made for all-NULL golden ids takes minutes)
 		ANALYZE crm.golden_map;
@@ -1149,10 +1156,22 @@ BEGIN
 			INSERT INTO crm.profile (golden_id, full_name, phone, email, birth_date, city, as_of, refreshed_at)
 			SELECT g.golden_id, ig.full_name, ig.phone, ig.email, ig.birth_date, ig.city, asof, now()
 			  FROM (SELECT DISTINCT golden_id FROM crm.golden_map) g
-			  LEFT JOIN crm.identity_golden ig ON ig.golden_id = g.golden_id;
+			  LEFT JOIN crm.identity_golden ig ON ig.golden_id = g.golden_id
+			ON CONFLICT (golden_id) DO UPDATE SET full_name = excluded.full_name,
+				phone = excluded.phone, email = excluded.email, birth_date = excluded.birth_date,
+				city = excluded.city, recency_days = NULL, frequency = NULL, monetary = NULL,
+				avg_monetary = NULL, tenure_days = NULL, rfm = NULL, segment = NULL,
+				segment_zh = NULL, value_class = NULL, value_class_zh = NULL, tags = NULL,
+				as_of = excluded.as_of, refreshed_at = excluded.refreshed_at;
 		EXCEPTION WHEN undefined_table THEN
 			INSERT INTO crm.profile (golden_id, as_of, refreshed_at)
-			SELECT DISTINCT golden_id, asof, now() FROM crm.golden_map;
+			SELECT DISTINCT golden_id, asof, now() FROM crm.golden_map
+			ON CONFLICT (golden_id) DO UPDATE SET full_name = excluded.full_name,
+				phone = excluded.phone, email = excluded.email, birth_date = excluded.birth_date,
+				city = excluded.city, recency_days = NULL, frequency = NULL, monetary = NULL,
+				avg_monetary = NULL, tenure_days = NULL, rfm = NULL, segment = NULL,
+				segment_zh = NULL, value_class = NULL, value_class_zh = NULL, tags = NULL,
+				as_of = excluded.as_of, refreshed_at = excluded.refreshed_at;
 		END;
 		ANALYZE crm.profile;
 		ANALYZE crm.order_fact;
@@ -1191,7 +1210,14 @@ BEGIN
 
 	IF 'churn' = ANY (todo) THEN
 		t0 := clock_timestamp();
+		-- one subtransaction: the old scores are cleared and replaced only
+		-- if the whole step succeeds
 		BEGIN
+			UPDATE crm.profile
+			   SET p_alive = NULL, expected_purchases = NULL, clv = NULL, risk_band = NULL,
+				   risk_reasons = NULL
+			 WHERE p_alive IS NOT NULL OR expected_purchases IS NOT NULL OR clv IS NOT NULL
+				OR risk_band IS NOT NULL OR risk_reasons IS NOT NULL;
 			UPDATE crm.profile p
 			   SET p_alive = c.p_alive, expected_purchases = c.expected_purchases, clv = c.clv,
 				   risk_band = c.risk_band, risk_reasons = c.reasons
@@ -1283,7 +1309,7 @@ SELECT c.customer_id, c.golden_id, c.record_ids, c.channels, c.records,
 	   coalesce(o.orders, 0) AS orders, coalesce(o.purchases, 0) AS purchases,
 	   coalesce(o.refunds, 0) AS refunds, coalesce(o.revenue, 0) AS revenue,
 	   o.first_purchase_at, o.last_purchase_at,
-	   crm.views_as_of() - o.last_purchase_at::date AS days_since_purchase,
+	   greatest(crm.views_as_of() - o.last_purchase_at::date, 0) AS days_since_purchase,
 	   p.rfm, p.segment, p.segment_zh, p.value_class, p.value_class_zh, p.tags,
 	   p.p_alive, p.expected_purchases, p.clv, p.risk_band, p.risk_reasons,
 	   coalesce(e.events, 0) AS events, e.last_interaction_at, e.last_interaction,
@@ -1392,3 +1418,22 @@ COMMENT ON FUNCTION crm.views_on_drop() IS
 CREATE EVENT TRIGGER crm_views_on_drop ON sql_drop EXECUTE FUNCTION crm.views_on_drop();
 COMMENT ON EVENT TRIGGER crm_views_on_drop IS
   'unregisters registered tables that are dropped';
+
+---------------------------------------------------------------------------
+-- Privileges: internal helpers and SECURITY DEFINER functions are not for
+-- PUBLIC.  crm.capture runs as crm_profile's owner; a role that could attach
+-- it to a table of its own could write crm_profile's tables (the trigger also
+-- refuses to run anywhere but on the table registered under its source id).
+-- Triggers and event triggers fire without an EXECUTE check, so the
+-- registered tables keep working for every application role.
+---------------------------------------------------------------------------
+REVOKE EXECUTE ON FUNCTION crm.capture() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_on_drop() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_column(regclass, text, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_check_table(regclass, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_customers_source(regclass) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_attach(integer, regclass, text[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_trigger_args(integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_load(integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_expr(text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_forget(integer) FROM PUBLIC;
