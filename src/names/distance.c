@@ -33,6 +33,75 @@ PG_FUNCTION_INFO_V1(crm_damerau_levenshtein_max);
 #define STACK_CHARS 256
 
 /*
+ * PeqTable: for a pattern of at most 64 code points, the bit mask of the
+ * pattern positions holding each character (bit i = position i), as the
+ * bit-parallel algorithms below need it: a direct table for ASCII and a
+ * short list for other code points.  Only the ASCII entries that the pattern
+ * or the text use are initialised, so building it costs O(np + ns).
+ */
+typedef struct PeqTable
+{
+	uint64		ascii[128];
+	uint32		other_cp[64];
+	uint64		other_mask[64];
+	int			nother;
+} PeqTable;
+
+/*
+ * peq_build: fill *t for pattern p (np <= 64) to be matched against text s.
+ */
+static inline void
+peq_build(PeqTable *t, const uint32 *p, int np, const uint32 *s, int ns)
+{
+	int			i,
+				j;
+
+	t->nother = 0;
+	for (i = 0; i < np; i++)
+		if (p[i] < 128)
+			t->ascii[p[i]] = 0;
+	for (i = 0; i < ns; i++)
+		if (s[i] < 128)
+			t->ascii[s[i]] = 0;
+	for (i = 0; i < np; i++)
+	{
+		uint64		bit = UINT64CONST(1) << i;
+
+		if (p[i] < 128)
+			t->ascii[p[i]] |= bit;
+		else
+		{
+			for (j = 0; j < t->nother; j++)
+				if (t->other_cp[j] == p[i])
+					break;
+			if (j == t->nother)
+			{
+				t->other_cp[t->nother] = p[i];
+				t->other_mask[t->nother++] = 0;
+			}
+			t->other_mask[j] |= bit;
+		}
+	}
+}
+
+/*
+ * peq_lookup: the pattern positions of c (0 if the pattern lacks it); c must
+ * be a character of the text given to peq_build.
+ */
+static inline uint64
+peq_lookup(const PeqTable *t, uint32 c)
+{
+	int			j;
+
+	if (c < 128)
+		return t->ascii[c];
+	for (j = 0; j < t->nother; j++)
+		if (t->other_cp[j] == c)
+			return t->other_mask[j];
+	return 0;
+}
+
+/*
  * jaro_bits: the Jaro matching step of CrmJaroWinklerCp for nb <= 64, on
  * bit masks: for each character of a, the first unmatched position of the
  * same character in b within the window is the lowest set bit of
@@ -44,63 +113,25 @@ PG_FUNCTION_INFO_V1(crm_damerau_levenshtein_max);
 static int
 jaro_bits(const uint32 *a, int na, const uint32 *b, int nb, int window, int *trans)
 {
-	uint64		peq_ascii[128];
-	uint32		other_cp[64];
-	uint64		other_mask[64];
+	PeqTable	peq;
 	uint32		achars[STACK_CHARS];
-	int			nother = 0,
-				m = 0,
+	int			m = 0,
 				i,
-				j,
 				t = 0;
 	uint64		matched = 0;
 
-	for (i = 0; i < na; i++)
-		if (a[i] < 128)
-			peq_ascii[a[i]] = 0;
-	for (i = 0; i < nb; i++)
-		if (b[i] < 128)
-			peq_ascii[b[i]] = 0;
-	for (i = 0; i < nb; i++)
-	{
-		uint64		bit = UINT64CONST(1) << i;
-
-		if (b[i] < 128)
-			peq_ascii[b[i]] |= bit;
-		else
-		{
-			for (j = 0; j < nother; j++)
-				if (other_cp[j] == b[i])
-					break;
-			if (j == nother)
-			{
-				other_cp[nother] = b[i];
-				other_mask[nother++] = 0;
-			}
-			other_mask[j] |= bit;
-		}
-	}
+	peq_build(&peq, b, nb, a, na);
 	for (i = 0; i < na && i < STACK_CHARS; i++)
 	{
 		int			lo = Max(0, i - window);
 		int			hi = Min(nb - 1, i + window);
-		uint64		eq = 0,
+		uint64		eq,
 					win,
 					cand;
 
 		if (lo > hi)
 			continue;
-		if (a[i] < 128)
-			eq = peq_ascii[a[i]];
-		else
-		{
-			for (j = 0; j < nother; j++)
-				if (other_cp[j] == a[i])
-				{
-					eq = other_mask[j];
-					break;
-				}
-		}
+		eq = peq_lookup(&peq, a[i]);
 		win = (hi - lo == 63) ? ~UINT64CONST(0) :
 			((UINT64CONST(1) << (hi - lo + 1)) - 1) << lo;
 		cand = eq & win & ~matched;
@@ -214,63 +245,21 @@ CrmJaroWinklerCp(const uint32 *a, int na, const uint32 *b, int nb)
 static int
 myers(const uint32 *p, int np, const uint32 *s, int ns, int max_d)
 {
-	uint64		peq_ascii[128];
-	uint32		other_cp[64];
-	uint64		other_mask[64];
-	int			nother = 0;
+	PeqTable	peq;
 	uint64		pv = ~UINT64CONST(0),
 				mv = 0,
 				last = UINT64CONST(1) << (np - 1);
 	int			score = np,
-				i,
-				j;
+				i;
 
-	/* Only the entries the pattern sets are cleared afterwards. */
-	for (i = 0; i < np; i++)
-		if (p[i] < 128)
-			peq_ascii[p[i]] = 0;
-	for (i = 0; i < ns; i++)
-		if (s[i] < 128)
-			peq_ascii[s[i]] = 0;
-	for (i = 0; i < np; i++)
-	{
-		uint64		bit = UINT64CONST(1) << i;
-
-		if (p[i] < 128)
-			peq_ascii[p[i]] |= bit;
-		else
-		{
-			for (j = 0; j < nother; j++)
-				if (other_cp[j] == p[i])
-					break;
-			if (j == nother)
-			{
-				other_cp[nother] = p[i];
-				other_mask[nother++] = 0;
-			}
-			other_mask[j] |= bit;
-		}
-	}
+	peq_build(&peq, p, np, s, ns);
 	for (i = 0; i < ns; i++)
 	{
-		uint64		eq = 0,
+		uint64		eq = peq_lookup(&peq, s[i]),
 					xv,
 					xh,
 					ph,
 					mh;
-		uint32		c = s[i];
-
-		if (c < 128)
-			eq = peq_ascii[c];
-		else
-		{
-			for (j = 0; j < nother; j++)
-				if (other_cp[j] == c)
-				{
-					eq = other_mask[j];
-					break;
-				}
-		}
 		xv = eq | mv;
 		xh = (((eq & pv) + pv) ^ pv) | eq;
 		ph = mv | ~(xh | pv);
