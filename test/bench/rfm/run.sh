@@ -183,8 +183,25 @@ CREATE TABLE bench.oltp (order_id bigserial PRIMARY KEY, customer_id bigint, ord
 INSERT INTO bench.oltp (customer_id, ordered_at, amount, status)
 SELECT (random() * 99999)::bigint, now() - random() * interval '1000 days', round((random() * 300)::numeric, 2), 'paid'
   FROM generate_series(1, 100000);
+CREATE TABLE bench.oltp_base AS TABLE bench.oltp;
 VACUUM ANALYZE bench.oltp;
 SQL
+# reset_oltp STATE: every run starts from the same 100k orders, vacuumed and
+# checkpointed, so that no run inherits a larger table, index, log or a
+# pending checkpoint from the previous one; tracked runs start with a freshly
+# built summary and an empty log.
+reset_oltp() {
+	psql -X -q -At -v ON_ERROR_STOP=1 <<'SQL' >/dev/null
+SELECT crm.rfm_untrack('bench.oltp') FROM crm.rfm_tracked WHERE orders_table = 'bench.oltp';
+TRUNCATE bench.oltp;
+INSERT INTO bench.oltp SELECT * FROM bench.oltp_base;
+SQL
+	psql -X -q -At -c "VACUUM ANALYZE bench.oltp" -c "CHECKPOINT" >/dev/null
+	if [ "$1" = tracked ]; then
+		psql -X -q -At -c "SELECT crm.rfm_track('bench.oltp', 'customer_id', 'ordered_at', 'amount', 'UTC')" \
+			-c "CHECKPOINT" >/dev/null
+	fi
+}
 cat >"$work/insert1.sql" <<'SQL'
 \set c random(0, 99999)
 INSERT INTO bench.oltp (customer_id, ordered_at, amount, status) VALUES (:c, now(), round((random() * 300)::numeric, 2), 'paid');
@@ -198,19 +215,18 @@ tps() {
 		sed -n 's/^tps = \([0-9.]*\).*/\1/p'
 }
 declare -A best_tps
-for round in 1 2; do
-	for state in untracked tracked; do
-		if [ $state = tracked ]; then
-			psql -X -q -At -c "SELECT crm.rfm_track('bench.oltp', 'customer_id', 'ordered_at', 'amount', 'UTC')" >/dev/null
+# Rounds in the order untracked, tracked, tracked, untracked (ABBA), so that
+# a drift of the machine's speed during the run does not favour either state.
+refresh=
+for state in untracked tracked tracked untracked; do
+	for s in insert1 insert100; do
+		reset_oltp "$state"
+		t=$(tps "$work/$s.sql")
+		log "$state $s: $t tps"
+		key="$state/$s"
+		if [ -z "${best_tps[$key]:-}" ] || [ "$(echo "$t > ${best_tps[$key]}" | bc)" = 1 ]; then
+			best_tps[$key]=$t
 		fi
-		for s in insert1 insert100; do
-			t=$(tps "$work/$s.sql")
-			log "round $round $state $s: $t tps"
-			key="$state/$s"
-			if [ -z "${best_tps[$key]:-}" ] || [ "$(echo "$t > ${best_tps[$key]}" | bc)" = 1 ]; then
-				best_tps[$key]=$t
-			fi
-		done
 		if [ $state = tracked ]; then
 			pending=$(psql -X -At -c "SELECT count(*) FROM bench.oltp_rfm_log")
 			t0=$(date +%s.%N)
@@ -218,12 +234,12 @@ for round in 1 2; do
 			t1=$(date +%s.%N)
 			refresh="$pending log rows folded in $(echo "scale=2; ($t1 - $t0) / 1" | bc) s"
 			log "refresh: $refresh"
-			psql -X -q -At -c "SELECT crm.rfm_untrack('bench.oltp')" >/dev/null
 		fi
 	done
 done
+reset_oltp untracked
 echo
-echo "## Capture trigger overhead on order inserts (pgbench, $PGB_CLIENTS clients, best of 2 x $PGB_SECONDS s)"
+echo "## Capture trigger overhead on order inserts (pgbench, $PGB_CLIENTS clients, best of 2 x $PGB_SECONDS s, each run from the same 100k-row table)"
 echo
 echo "| workload | untracked (tps) | tracked (tps) | overhead |"
 echo "|---|---:|---:|---:|"
@@ -265,7 +281,7 @@ SQL
 declare -A best_cpu_ins
 for round in 1 2 3; do
 	for state in untracked tracked; do
-		[ $state = tracked ] && psql -X -q -At -c "SELECT crm.rfm_track('bench.oltp', 'customer_id', 'ordered_at', 'amount', 'UTC')" >/dev/null
+		reset_oltp "$state"
 		for s in cpu1 cpu100; do
 			c=$(cpu_of "$work/$s.sql")
 			log "round $round $state $s: backend CPU $c s"
@@ -274,7 +290,6 @@ for round in 1 2 3; do
 				best_cpu_ins[$key]=$c
 			fi
 		done
-		[ $state = tracked ] && psql -X -q -At -c "SELECT crm.rfm_untrack('bench.oltp')" >/dev/null
 	done
 done
 echo
