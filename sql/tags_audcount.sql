@@ -1,5 +1,5 @@
--- tags_audcount: an audience count of an AND chain ('a & b & !c') is
--- computed from dense forms of the cached bitmaps (chunks of 65536 ids as
+-- tags_audcount: an audience (and its count) of an AND chain ('a & b & !c')
+-- is computed from dense forms of the cached bitmaps (chunks of 65536 ids as
 -- bitsets from 1024 members, sorted arrays below).  Every chain of one to
 -- three tags is checked against plain SQL, with the cache large, smaller
 -- (dense forms for some chains only), too small for two large bitmaps at
@@ -54,10 +54,14 @@ CREATE TEMP TABLE dc_want AS
     FROM dc_chains c;
 SELECT count(*) AS chains, count(*) FILTER (WHERE want > 0) AS nonempty,
        count(DISTINCT want) AS distinct_counts FROM dc_want;
-CREATE FUNCTION pg_temp.dc_check() RETURNS TABLE (checked bigint, count_mismatches bigint, audience_mismatches bigint)
+-- crm.audience of a chain is checked by size, and member by member against
+-- the same chain OR the empty dc_7, which CRoaring evaluates
+CREATE FUNCTION pg_temp.dc_check()
+  RETURNS TABLE (checked bigint, count_mismatches bigint, audience_mismatches bigint, set_mismatches bigint)
   LANGUAGE sql AS $$
   SELECT count(*), count(*) FILTER (WHERE crm.audience_count(expr) <> want),
-         count(*) FILTER (WHERE crm.tagset_cardinality(crm.audience(expr)) <> want)
+         count(*) FILTER (WHERE crm.tagset_cardinality(crm.audience(expr)) <> want),
+         count(*) FILTER (WHERE crm.audience(expr) <> crm.audience('(' || expr || ') | dc_7'))
     FROM dc_want;
 $$;
 -- cache large enough for everything: dense counts
@@ -91,7 +95,8 @@ ROLLBACK;
 SELECT crm.audience_count('dc_1 & dc_3 & !dc_2') AS after_rollback;
 UPDATE crm.customer_tags SET tags = tags | '{303}' WHERE customer_id BETWEEN 65536 AND 65635;
 SELECT crm.audience_count('dc_1 & dc_3 & !dc_2') AS after_update,
-       crm.tagset_cardinality(crm.audience('dc_1 & dc_3 & !dc_2')) AS by_bitmaps;
+       crm.tagset_cardinality(crm.audience('dc_1 & dc_3 & !dc_2')) AS ids,
+       crm.audience_count('(dc_1 & dc_3 & !dc_2) | dc_7') AS by_croaring;
 -- errors are unchanged: unknown tag, malformed expression
 SELECT crm.audience_count('dc_1 & nope & !dc_2');
 SELECT crm.audience_count('dc_1 & & dc_2');

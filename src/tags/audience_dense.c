@@ -24,7 +24,9 @@
 
 #include <roaring/roaring_array.h>
 
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "utils/memutils.h"
 
 #include "tags/tags.h"
@@ -411,23 +413,51 @@ filter_chunk(uint16 *v, int n, const CrmDenseChunk *ch, bool keep_in)
 	}
 }
 
+/* The result of an AND chain in CRoaring's portable format, being built. */
+typedef struct DenseOut
+{
+	StringInfoData head;		/* per container: key, cardinality - 1 */
+	StringInfoData data;		/* the containers */
+	int32		n;				/* containers so far */
+} DenseOut;
+
 /*
- * CrmDenseAndCount: the number of ids in every pos[i] and in no neg[j]
- * (npos >= 1).  Chunk by chunk over the positive operand with the fewest
- * chunks: when the sparsest positive chunk is an array, its members are
- * probed in the others; else every positive chunk is a bitset (a chunk with
- * that many members always is), and the words are ANDed (and-not for
- * negative bitsets), counted, and the members of negative arrays still set
- * are taken off.
+ * out_chunk: append one non-empty result chunk: an array container of the
+ * vals, or (more than 4096 members) a bitset container of the words.
  */
-uint64
-CrmDenseAndCount(CrmDense **pos, int npos, CrmDense **neg, int nneg)
+static void
+out_chunk(DenseOut *out, uint16 key, uint32 card, const uint16 *vals,
+		  const uint64 *words)
+{
+	uint16		cm1 = (uint16) (card - 1);
+
+	appendBinaryStringInfo(&out->head, (const char *) &key, 2);
+	appendBinaryStringInfo(&out->head, (const char *) &cm1, 2);
+	if (card > 4096)
+		appendBinaryStringInfo(&out->data, (const char *) words,
+							   CRM_DENSE_WORDS * sizeof(uint64));
+	else
+		appendBinaryStringInfo(&out->data, (const char *) vals, card * 2);
+	out->n++;
+}
+
+/*
+ * dense_and: the number of ids in every pos[i] and in no neg[j] (npos >= 1),
+ * and when out is not NULL those ids, chunk by chunk.  It walks the
+ * positive operand with the fewest chunks: when the sparsest positive chunk
+ * is an array, its members are filtered through the others; else every
+ * positive chunk is a bitset (a chunk with that many members always is), and
+ * the words are ANDed (and-not for negative bitsets), counted, and the
+ * members of negative arrays still set are taken off.
+ */
+static uint64
+dense_and(CrmDense **pos, int npos, CrmDense **neg, int nneg, DenseOut *out)
 {
 	int32	   *pcur = palloc0(npos * sizeof(int32));
 	int32	   *ncur = palloc0(Max(nneg, 1) * sizeof(int32));
 	const CrmDenseChunk **pc = palloc(npos * sizeof(CrmDenseChunk *));
 	const CrmDenseChunk **nc = palloc(Max(nneg, 1) * sizeof(CrmDenseChunk *));
-	uint16	   *cand = palloc(CRM_DENSE_BITSET_MIN * sizeof(uint16));
+	uint16	   *cand = palloc(4096 * sizeof(uint16));
 	uint64	   *tmp = palloc(CRM_DENSE_WORDS * sizeof(uint64));
 	const uint64 **pwords = palloc(npos * sizeof(uint64 *));
 	const uint64 **nwords = palloc(Max(nneg, 1) * sizeof(uint64 *));
@@ -481,19 +511,22 @@ CrmDenseAndCount(CrmDense **pos, int npos, CrmDense **neg, int nneg)
 			for (i = 0; i < nn && n > 0; i++)
 				n = filter_chunk(cand, n, nc[i], false);
 			count += n;
+			if (out != NULL && n > 0)
+				out_chunk(out, key, (uint32) n, cand, NULL);
 		}
 		else
 		{
 			const uint64 **pw = (const uint64 **) pwords;
 			const uint64 **nw = (const uint64 **) nwords;
 			int			nb = 0;
+			uint64		n;
 
 			for (i = 0; i < npos; i++)
 				pw[i] = pc[i]->d.words;
 			for (i = 0; i < nn; i++)
 				if (nc[i]->bits)
 					nw[nb++] = nc[i]->d.words;
-			count += and_words(pw, npos, nw, nb, tmp);
+			n = and_words(pw, npos, nw, nb, tmp);
 			/* members of negative arrays still set in tmp are taken off */
 			for (i = 0; i < nn; i++)
 			{
@@ -509,11 +542,32 @@ CrmDenseAndCount(CrmDense **pos, int npos, CrmDense **neg, int nneg)
 						if (tmp[low >> 6] & bit)
 						{
 							tmp[low >> 6] &= ~bit;
-							count--;
+							n--;
 						}
 					}
 				}
 			}
+			count += n;
+			if (out != NULL && n > 0 && n <= 4096)
+			{
+				/* the set bits, in order, as an array container */
+				uint32		k = 0;
+				int			w;
+
+				for (w = 0; w < CRM_DENSE_WORDS; w++)
+				{
+					uint64		x = tmp[w];
+
+					while (x != 0)
+					{
+						cand[k++] = (uint16) (w * 64 + pg_rightmost_one_pos64(x));
+						x &= x - 1;
+					}
+				}
+				out_chunk(out, key, (uint32) n, cand, NULL);
+			}
+			else if (out != NULL && n > 0)
+				out_chunk(out, key, (uint32) n, NULL, tmp);
 		}
 	}
 	pfree(pcur);
@@ -525,4 +579,64 @@ CrmDenseAndCount(CrmDense **pos, int npos, CrmDense **neg, int nneg)
 	pfree(pwords);
 	pfree(nwords);
 	return count;
+}
+
+/*
+ * CrmDenseAndCount: the number of ids in every pos[i] and in no neg[j]
+ * (npos >= 1).
+ */
+uint64
+CrmDenseAndCount(CrmDense **pos, int npos, CrmDense **neg, int nneg)
+{
+	return dense_and(pos, npos, neg, nneg, NULL);
+}
+
+/*
+ * CrmDenseAnd: the ids in every pos[i] and in no neg[j] (npos >= 1), as a
+ * new bitmap owned by cxt.  The chunks are written in CRoaring's portable
+ * format (no run containers, with offsets) and read back with the bounded
+ * deserialiser.
+ */
+CrmRoaring *
+CrmDenseAnd(CrmDense **pos, int npos, CrmDense **neg, int nneg, MemoryContext cxt)
+{
+	DenseOut	out;
+	StringInfoData buf;
+	uint32		word;
+	uint32		offset;
+	int32		c;
+	CrmRoaring *r;
+
+	initStringInfo(&out.head);
+	initStringInfo(&out.data);
+	out.n = 0;
+	(void) dense_and(pos, npos, neg, nneg, &out);
+
+	initStringInfo(&buf);
+	word = SERIAL_COOKIE_NO_RUNCONTAINER;
+	appendBinaryStringInfo(&buf, (const char *) &word, 4);
+	word = (uint32) out.n;
+	appendBinaryStringInfo(&buf, (const char *) &word, 4);
+	appendBinaryStringInfo(&buf, out.head.data, out.head.len);
+	offset = 8 + 8 * (uint32) out.n;
+	for (c = 0; c < out.n; c++)
+	{
+		uint16		cm1;
+		uint32		card;
+
+		appendBinaryStringInfo(&buf, (const char *) &offset, 4);
+		memcpy(&cm1, out.head.data + c * 4 + 2, 2);
+		card = (uint32) cm1 + 1;
+		offset += card > 4096 ? CRM_DENSE_WORDS * sizeof(uint64) : card * 2;
+	}
+	appendBinaryStringInfo(&buf, out.data.data, out.data.len);
+
+	r = CrmRoaringNew(cxt);
+	r->bm = roaring_bitmap_portable_deserialize_safe(buf.data, buf.len);
+	if (r->bm == NULL)
+		elog(ERROR, "could not read back an audience in CRoaring's portable format");
+	pfree(out.head.data);
+	pfree(out.data.data);
+	pfree(buf.data);
+	return r;
 }

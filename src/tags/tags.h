@@ -79,5 +79,7 @@ extern CrmDense *CrmDenseBuild(const roaring_bitmap_t *bm, MemoryContext cxt,
 							   Size limit, Size *needed);
 extern Size CrmDenseBytes(const CrmDense *dn);
 extern uint64 CrmDenseAndCount(CrmDense **pos, int npos, CrmDense **neg, int nneg);
+extern CrmRoaring *CrmDenseAnd(CrmDense **pos, int npos, CrmDense **neg, int nneg,
+							   MemoryContext cxt);
 
 #endif							/* CRM_TAGS_H */
