@@ -605,7 +605,9 @@ load_bitmaps(AudParser *ps, AudEval *ev, bool want_all)
 	args[0] = PointerGetDatum(arr);
 	ev->tags = MemoryContextAllocZero(ev->cxt, ntags * sizeof(roaring_bitmap_t *));
 	ev->entries = MemoryContextAllocZero(ev->cxt, ntags * sizeof(BitmapCacheEntry *));
-	aud_serial++;
+	/* a nested evaluation bypasses the cache: it must not unpin the outer's */
+	if (aud_depth == 1)
+		aud_serial++;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
