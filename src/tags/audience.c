@@ -41,18 +41,18 @@
  * has another xmin.  Cached bitmaps are lent to the evaluation, never
  * modified; they live in a slot of a backend-lifetime context.
  *
- * Counts of an AND chain of tags and negated tags ('a & b & !c', the usual
- * audience) skip CRoaring: each cached operand also gets a dense form
+ * An AND chain of tags and negated tags ('a & b & !c', the usual audience)
+ * skips CRoaring: each cached operand also gets a dense form
  * (audience_dense.c: chunks of 65536 ids as bitsets or short sorted arrays,
  * built when a cached bitmap is used a second time, so that a one-off
  * audience costs what it did; kept beside the bitmap and charged to the same
- * budget), and
- * the count is taken chunk by chunk without building any bitmap (for
- * crm.audience the result chunks are written in CRoaring's portable format
- * and read back as one bitmap).  At 10M customers this replaced a copy, an
- * AND and an AND-NOT of CRoaring array containers (scalar merges in the
- * Debian build: ~2.5 ms) by word-wise ANDs and popcounts (~0.25 ms).  Other
- * shapes, and operands that are not cached, use the CRoaring evaluation.
+ * budget), and the count is taken chunk by chunk without building any bitmap
+ * (for crm.audience the result chunks are written in CRoaring's portable
+ * format and read back as one bitmap).  At 10M customers this replaced a
+ * copy, an AND and an AND-NOT of CRoaring array containers (scalar merges in
+ * the Debian build: ~2.5 ms) by word-wise ANDs and popcounts (~0.25 ms).
+ * Other shapes, and operands that are not cached, use the CRoaring
+ * evaluation.
  */
 #include "postgres.h"
 
