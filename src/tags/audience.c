@@ -24,9 +24,12 @@
  * end, which frees every bitmap even when an error interrupts.
  *
  * Decoded tag bitmaps (and the set of all customers) are also kept for the
- * backend, up to crm_profile.audience_cache_size kB of stored size (the
- * whole cache is emptied when a new bitmap would exceed it), so that a repeated
- * audience neither reads TOAST nor decodes again.  A cache entry remembers
+ * backend, up to crm_profile.audience_cache_size kB (stored size of each
+ * bitmap plus its dense form, if built), so that a repeated audience neither
+ * reads TOAST nor decodes again.  When a new bitmap does not fit, the entries
+ * the current evaluation has not used are forgotten (bitmaps it holds are
+ * lent from the cache and must survive until it ends); if it still does not
+ * fit, it is decoded for this call only.  A cache entry remembers
  * which row version of crm.tag_members (or crm.audience_all) it was decoded
  * from: its tableoid, ctid and xmin, read by the same SPI query.  It is used
  * only when the row version the current snapshot sees is that very version,
@@ -37,6 +40,19 @@
  * reused only once its inserting transaction has ended, and a later version
  * has another xmin.  Cached bitmaps are lent to the evaluation, never
  * modified; they live in a slot of a backend-lifetime context.
+ *
+ * An AND chain of tags and negated tags ('a & b & !c', the usual audience)
+ * skips CRoaring: each cached operand also gets a dense form
+ * (audience_dense.c: chunks of 65536 ids as bitsets or short sorted arrays,
+ * built when a cached bitmap is used a second time, so that a one-off
+ * audience costs what it did; kept beside the bitmap and charged to the same
+ * budget), and the count is taken chunk by chunk without building any bitmap
+ * (for crm.audience the result chunks are written in CRoaring's portable
+ * format and read back as one bitmap).  At 10M customers this replaced a
+ * copy, an AND and an AND-NOT of CRoaring array containers (scalar merges in
+ * the Debian build: ~2.5 ms) by word-wise ANDs and popcounts (~0.25 ms).
+ * Other shapes, and operands that are not cached, use the CRoaring
+ * evaluation.
  */
 #include "postgres.h"
 
@@ -86,6 +102,7 @@ typedef struct AudParser
 typedef struct AudEval
 {
 	roaring_bitmap_t **tags;
+	struct BitmapCacheEntry **entries;	/* cache entry of each, or NULL */
 	roaring_bitmap_t *all;		/* every customer, loaded on demand */
 	MemoryContext cxt;			/* owns every bitmap of this evaluation */
 } AudEval;
@@ -105,12 +122,26 @@ typedef struct BitmapCacheEntry
 	ItemPointerData ctid;
 	TransactionId xmin;
 	Size		bytes;			/* size of the stored value */
+	Size		charged;		/* memory counted: bytes + the dense form */
+	uint64		pinned;			/* serial of the last evaluation using it */
+	bool		reused;			/* served from the cache at least once */
 	CrmRoaring *slot;			/* bm NULL while not valid */
+	CrmDense   *dense;			/* dense form, built on demand, or NULL */
 } BitmapCacheEntry;
 
 static HTAB *bitmap_cache = NULL;
 static MemoryContext bitmap_cache_cxt = NULL;
 static Size bitmap_cache_bytes = 0;
+
+/* Serial number of the current evaluation: its entries are never evicted. */
+static uint64 aud_serial = 0;
+
+/*
+ * Evaluations under way in this backend (one, unless a query run by an
+ * evaluation evaluates another audience: that one then bypasses the cache, so
+ * that it can never evict a bitmap lent to the outer one).
+ */
+static int	aud_depth = 0;
 
 static AudNode *parse_or(AudParser *ps);
 
@@ -399,21 +430,46 @@ open_datum(Datum d, MemoryContext cxt)
 }
 
 /*
- * bitmap_cache_clear: free every cached bitmap.
+ * cache_forget: free an entry's bitmap and dense form; the entry and its
+ * slot stay, to be refilled (the table holds at most one entry per tag).
  */
 static void
-bitmap_cache_clear(void)
+cache_forget(BitmapCacheEntry *e)
 {
+	CrmRoaringFree(e->slot);
+	if (e->dense != NULL)
+		pfree(e->dense);
+	e->dense = NULL;
+	bitmap_cache_bytes -= e->charged;
+	e->charged = 0;
+	e->bytes = 0;
+}
+
+/*
+ * cache_make_room: whether need more bytes fit in
+ * crm_profile.audience_cache_size, after forgetting, if they do not, every
+ * entry the current evaluation has not used: bitmaps it already holds are
+ * lent from the cache and must stay valid until it ends.
+ */
+static bool
+cache_make_room(Size need)
+{
+	Size		budget = (Size) crm_audience_cache_size * 1024;
 	HASH_SEQ_STATUS seq;
 	BitmapCacheEntry *e;
 
-	hash_seq_init(&seq, bitmap_cache);
-	while ((e = (BitmapCacheEntry *) hash_seq_search(&seq)) != NULL)
-		CrmRoaringFree(e->slot);
-	hash_destroy(bitmap_cache);
-	bitmap_cache = NULL;
-	MemoryContextReset(bitmap_cache_cxt);
-	bitmap_cache_bytes = 0;
+	if (bitmap_cache_bytes + need <= budget)
+		return true;
+	if (bitmap_cache != NULL)
+	{
+		hash_seq_init(&seq, bitmap_cache);
+		while ((e = (BitmapCacheEntry *) hash_seq_search(&seq)) != NULL)
+		{
+			if (e->pinned != aud_serial && e->charged > 0)
+				cache_forget(e);
+		}
+	}
+	return bitmap_cache_bytes + need <= budget;
 }
 
 /*
@@ -421,11 +477,12 @@ bitmap_cache_clear(void)
  * (tableoid, ctid, xmin) of crm.tag_members or crm.audience_all under key:
  * the cached one if it was decoded from that same row version, else decoded
  * now and cached if it fits in crm_profile.audience_cache_size (else decoded
- * into cxt).  The result must not be modified.
+ * into cxt).  *entry is set to the cache entry, or NULL when the bitmap is
+ * not cached.  The result must not be modified.
  */
 static roaring_bitmap_t *
 cached_bitmap(int64 key, Datum d, Oid tableoid, ItemPointer ctid,
-			  TransactionId xmin, MemoryContext cxt)
+			  TransactionId xmin, MemoryContext cxt, BitmapCacheEntry **entry)
 {
 	Size		budget = (Size) crm_audience_cache_size * 1024;
 	Size		bytes = toast_raw_datum_size(d);
@@ -433,28 +490,30 @@ cached_bitmap(int64 key, Datum d, Oid tableoid, ItemPointer ctid,
 	bool		found;
 	CrmTagset  *ts;
 
+	*entry = NULL;
+	if (aud_depth > 1)
+		return open_datum(d, cxt);
+	/* the setting may have been lowered since entries were made */
+	if (bitmap_cache_bytes > budget)
+		(void) cache_make_room(0);
 	if (bitmap_cache != NULL)
 	{
 		e = (BitmapCacheEntry *) hash_search(bitmap_cache, &key, HASH_FIND, NULL);
-		if (e != NULL && e->slot->bm != NULL && e->tableoid == tableoid &&
+		if (e != NULL && bytes <= budget && e->slot->bm != NULL && e->tableoid == tableoid &&
 			ItemPointerEquals(&e->ctid, ctid) &&
 			TransactionIdEquals(e->xmin, xmin) && e->bytes == bytes)
+		{
+			e->pinned = aud_serial;
+			e->reused = true;
+			*entry = e;
 			return e->slot->bm;
+		}
 	}
-	if (bytes > budget)
+	/* a stale entry: forget its bitmap first */
+	if (e != NULL && e->charged > 0)
+		cache_forget(e);
+	if (bytes > budget || !cache_make_room(bytes))
 		return open_datum(d, cxt);
-	if (e != NULL)
-	{
-		/* a stale entry: forget its bitmap first */
-		CrmRoaringFree(e->slot);
-		bitmap_cache_bytes -= e->bytes;
-		e->bytes = 0;
-	}
-	if (bitmap_cache != NULL && bitmap_cache_bytes + bytes > budget)
-	{
-		bitmap_cache_clear();
-		e = NULL;
-	}
 	if (bitmap_cache == NULL)
 	{
 		HASHCTL		ctl;
@@ -462,7 +521,7 @@ cached_bitmap(int64 key, Datum d, Oid tableoid, ItemPointer ctid,
 		if (bitmap_cache_cxt == NULL)
 			bitmap_cache_cxt = AllocSetContextCreate(TopMemoryContext,
 													 "crm audience bitmap cache",
-													 ALLOCSET_SMALL_SIZES);
+													 ALLOCSET_DEFAULT_SIZES);
 		ctl.keysize = sizeof(int64);
 		ctl.entrysize = sizeof(BitmapCacheEntry);
 		ctl.hcxt = bitmap_cache_cxt;
@@ -478,6 +537,8 @@ cached_bitmap(int64 key, Datum d, Oid tableoid, ItemPointer ctid,
 		Assert(!found);
 		e->slot = slot;
 		e->bytes = 0;
+		e->charged = 0;
+		e->dense = NULL;
 	}
 	ts = DatumGetCrmTagsetP(d);
 	CrmTagsetDecode(ts, e->slot);
@@ -487,8 +548,39 @@ cached_bitmap(int64 key, Datum d, Oid tableoid, ItemPointer ctid,
 	e->ctid = *ctid;
 	e->xmin = xmin;
 	e->bytes = bytes;
+	e->charged = bytes;
+	e->pinned = aud_serial;
+	e->reused = false;
 	bitmap_cache_bytes += bytes;
+	*entry = e;
 	return e->slot->bm;
+}
+
+/*
+ * cached_dense: the dense form of a valid cache entry, built now if it has
+ * none yet; NULL when it does not fit in crm_profile.audience_cache_size.
+ */
+static CrmDense *
+cached_dense(BitmapCacheEntry *e)
+{
+	Size		budget = (Size) crm_audience_cache_size * 1024;
+	Size		needed = 0;
+
+	Assert(e->slot->bm != NULL);
+	if (e->dense != NULL)
+		return e->dense;
+	e->dense = CrmDenseBuild(e->slot->bm, bitmap_cache_cxt,
+							 bitmap_cache_bytes < budget ? budget - bitmap_cache_bytes : 0,
+							 &needed);
+	if (e->dense == NULL && needed <= budget && cache_make_room(needed))
+		e->dense = CrmDenseBuild(e->slot->bm, bitmap_cache_cxt,
+								 budget - bitmap_cache_bytes, &needed);
+	if (e->dense != NULL)
+	{
+		e->charged += CrmDenseBytes(e->dense);
+		bitmap_cache_bytes += CrmDenseBytes(e->dense);
+	}
+	return e->dense;
 }
 
 /*
@@ -512,6 +604,10 @@ load_bitmaps(AudParser *ps, AudEval *ev, bool want_all)
 	arr = construct_array(names, ntags, TEXTOID, -1, false, TYPALIGN_INT);
 	args[0] = PointerGetDatum(arr);
 	ev->tags = MemoryContextAllocZero(ev->cxt, ntags * sizeof(roaring_bitmap_t *));
+	ev->entries = MemoryContextAllocZero(ev->cxt, ntags * sizeof(BitmapCacheEntry *));
+	/* a nested evaluation bypasses the cache: it must not unpin the outer's */
+	if (aud_depth == 1)
+		aud_serial++;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -552,7 +648,7 @@ load_bitmaps(AudParser *ps, AudEval *ev, bool want_all)
 							  DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull)),
 							  (ItemPointer) DatumGetPointer(SPI_getbinval(tup, desc, 5, &isnull)),
 							  DatumGetTransactionId(SPI_getbinval(tup, desc, 6, &isnull)),
-							  ev->cxt);
+							  ev->cxt, &ev->entries[idx]);
 	}
 	if (want_all)
 	{
@@ -567,6 +663,7 @@ load_bitmaps(AudParser *ps, AudEval *ev, bool want_all)
 			TupleDesc	desc = SPI_tuptable->tupdesc;
 			bool		isnull;
 			Datum		d = SPI_getbinval(tup, desc, 1, &isnull);
+			BitmapCacheEntry *all_entry;
 
 			if (!isnull)
 				ev->all =
@@ -574,7 +671,7 @@ load_bitmaps(AudParser *ps, AudEval *ev, bool want_all)
 								  DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull)),
 								  (ItemPointer) DatumGetPointer(SPI_getbinval(tup, desc, 3, &isnull)),
 								  DatumGetTransactionId(SPI_getbinval(tup, desc, 4, &isnull)),
-								  ev->cxt);
+								  ev->cxt, &all_entry);
 		}
 		if (ev->all == NULL)
 			ev->all = CrmRoaringCreate(ev->cxt)->bm;
@@ -705,6 +802,91 @@ eval_node(AudEval *ev, AudNode *n)
 }
 
 /*
+ * dense_eval: an AND chain of tags and negated tags with at least one
+ * positive operand ('a & b & !c') from the dense forms of the cached
+ * bitmaps: its count (result NULL) or a new bitmap in ev->cxt (*result).
+ * False when the expression has another shape or an operand has no dense
+ * form (not cached, not yet reused, or the cache is too small).  A tag
+ * without a row in crm.tag_members is empty: the result is empty if it is
+ * positive, and it is left out if negated.
+ */
+static bool
+dense_eval(AudEval *ev, AudNode *root, uint64 *count, CrmRoaring **result)
+{
+	int			nargs;
+	CrmDense  **pos;
+	CrmDense  **neg;
+	int			npos = 0;
+	int			nneg = 0;
+	ListCell   *lc;
+
+	if (root->kind != AUD_AND)
+		return false;
+	foreach(lc, root->args)
+	{
+		AudNode    *a = (AudNode *) lfirst(lc);
+
+		if (a->kind == AUD_NOT)
+			a = (AudNode *) linitial(a->args);
+		if (a->kind != AUD_TAG)
+			return false;
+	}
+	nargs = list_length(root->args);
+	pos = palloc(nargs * sizeof(CrmDense *));
+	neg = palloc(nargs * sizeof(CrmDense *));
+	foreach(lc, root->args)
+	{
+		AudNode    *a = (AudNode *) lfirst(lc);
+		bool		negated = a->kind == AUD_NOT;
+		BitmapCacheEntry *e;
+		CrmDense   *dn;
+
+		if (negated)
+			a = (AudNode *) linitial(a->args);
+		e = ev->entries[a->tag];
+		if (e == NULL)
+		{
+			/* not cached: fine only for a tag nobody carries */
+			if (!roaring_bitmap_is_empty(ev->tags[a->tag]))
+				return false;
+			if (negated)
+				continue;
+			*count = 0;
+			if (result != NULL)
+				*result = CrmRoaringCreate(ev->cxt);
+			return true;
+		}
+		/* a dense form only pays off for a bitmap used again */
+		if (e->dense == NULL && !e->reused)
+			return false;
+		dn = cached_dense(e);
+		if (dn == NULL)
+			return false;
+		if (negated)
+			neg[nneg++] = dn;
+		else
+			pos[npos++] = dn;
+	}
+	if (npos == 0)
+		return false;
+	if (result != NULL)
+		*result = CrmDenseAnd(pos, npos, neg, nneg, ev->cxt);
+	else
+		*count = CrmDenseAndCount(pos, npos, neg, nneg);
+	return true;
+}
+
+/*
+ * aud_depth_release: reset callback of an evaluation's context: the
+ * evaluation is over (ended or interrupted by an error).
+ */
+static void
+aud_depth_release(void *arg)
+{
+	aud_depth--;
+}
+
+/*
  * evaluate: parse and evaluate expr; returns either the tagset (as_count
  * false) or the cardinality.
  */
@@ -718,15 +900,34 @@ evaluate(text *expr, bool as_count)
 	roaring_bitmap_t *bm;
 	MemoryContext caller = CurrentMemoryContext;
 	Datum		result;
+	uint64		count;
+	CrmRoaring *dense_result;
+	MemoryContextCallback *depth_cb;
 
 	root = parse_expression(&ps, str);
 	ev.cxt = AllocSetContextCreate(CurrentMemoryContext, "crm audience",
 								   ALLOCSET_DEFAULT_SIZES);
+	depth_cb = MemoryContextAlloc(ev.cxt, sizeof(MemoryContextCallback));
+	depth_cb->func = aud_depth_release;
+	depth_cb->arg = NULL;
+	MemoryContextRegisterResetCallback(ev.cxt, depth_cb);
+	aud_depth++;
 	ev.all = NULL;
 	MemoryContextSwitchTo(ev.cxt);
 	load_bitmaps(&ps, &ev, needs_all(root));
+	if (as_count && dense_eval(&ev, root, &count, NULL))
+	{
+		MemoryContextSwitchTo(caller);
+		MemoryContextDelete(ev.cxt);
+		return Int64GetDatum((int64) count);
+	}
+	if (!as_count && dense_eval(&ev, root, &count, &dense_result))
+		bm = dense_result->bm;
 	/* a lone tag is lent, maybe from the cache: copy it unless only counted */
-	bm = root->kind == AUD_TAG && as_count ? ev.tags[root->tag] : eval_node(&ev, root);
+	else if (root->kind == AUD_TAG && as_count)
+		bm = ev.tags[root->tag];
+	else
+		bm = eval_node(&ev, root);
 	MemoryContextSwitchTo(caller);
 	if (as_count)
 		result = Int64GetDatum((int64) roaring_bitmap_get_cardinality(bm));
@@ -735,7 +936,6 @@ evaluate(text *expr, bool as_count)
 	MemoryContextDelete(ev.cxt);
 	return result;
 }
-
 /*
  * crm_audience: the customer ids matching an audience expression.
  */

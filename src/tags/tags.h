@@ -73,4 +73,13 @@ extern int	crm_audience_cache_size;
 /* audience.c */
 extern int32 CrmTagLookup(const char *name, bool missing_ok);
 
+/* audience_dense.c: a set as chunks of bitsets and arrays, for AND counts */
+typedef struct CrmDense CrmDense;
+extern CrmDense *CrmDenseBuild(const roaring_bitmap_t *bm, MemoryContext cxt,
+							   Size limit, Size *needed);
+extern Size CrmDenseBytes(const CrmDense *dn);
+extern uint64 CrmDenseAndCount(CrmDense **pos, int npos, CrmDense **neg, int nneg);
+extern CrmRoaring *CrmDenseAnd(CrmDense **pos, int npos, CrmDense **neg, int nneg,
+							   MemoryContext cxt);
+
 #endif							/* CRM_TAGS_H */

@@ -14,6 +14,8 @@
 #   CRM_BENCH_TAGS_DRAWS    tag draws per customer (duplicates collapse), default 12 (~10 distinct)
 #   CRM_BENCH_TAGS_TRIPLES  "A,B,C ..." tag ranks to query, default "1,2,3 5,10,20 40,80,120"
 #   CRM_BENCH_TAGS_REPS     timed repetitions per query (median reported), default 15
+#   CRM_BENCH_TAGS_NORMAL   1 (default) to include the normalised table, 0 to skip it
+#                           (its build and queries take most of a 10M run)
 # Usage: flock /tmp/crm_bench.lock test/bench/tags/run.sh
 source "$(dirname "$0")/../../lib/common.sh"
 
@@ -22,6 +24,7 @@ NTAGS=${CRM_BENCH_TAGS_NTAGS:-200}
 DRAWS=${CRM_BENCH_TAGS_DRAWS:-12}
 TRIPLES=${CRM_BENCH_TAGS_TRIPLES:-"1,2,3 5,10,20 40,80,120"}
 REPS=${CRM_BENCH_TAGS_REPS:-15}
+NORMAL=${CRM_BENCH_TAGS_NORMAL:-1}
 
 crm_setup
 export PGDATABASE=crm_bench_tags
@@ -51,7 +54,8 @@ SQL
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -c "SET jit = off" -c "SET client_min_messages = warning" -c "$1"; }
 secs() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'; }
 mb() { awk -v a="$1" 'BEGIN { printf "%.1f", a / 1048576 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a / b; else print "-" }'; }
+nm() { if [ "$NORMAL" = 1 ]; then mb "$1"; else echo skipped; fi; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b > 0) printf "%.0fx", a / b; else print "-" }'; }
 
 echo "# crm_profile tags benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores (shared), PostgreSQL $(q 'SHOW server_version')"
 echo "# tags=$NTAGS draws/customer=$DRAWS reps=$REPS (median ms, server-side: parse + plan + execute)"
@@ -64,8 +68,13 @@ for N in $SIZES; do
 		  FROM generate_series(1, $N) c")
 	q "ALTER TABLE b.cust ADD PRIMARY KEY (customer_id)" >/dev/null
 	t_int=$(secs q "CREATE INDEX cust_gin ON b.cust USING gin (tags gin__int_ops)")
-	t_norm=$(secs q "CREATE TABLE b.ct AS SELECT customer_id, unnest(tags) AS tag_id FROM b.cust;
-		CREATE INDEX ct_tag ON b.ct (tag_id, customer_id)")
+	if [ "$NORMAL" = 1 ]; then
+		t_norm=$(secs q "CREATE TABLE b.ct AS SELECT customer_id, unnest(tags) AS tag_id FROM b.cust;
+			CREATE INDEX ct_tag ON b.ct (tag_id, customer_id)")
+	else
+		t_norm=skipped
+		q "CREATE TABLE b.ct (customer_id bigint, tag_id int); CREATE INDEX ct_tag ON b.ct (tag_id, customer_id)" >/dev/null
+	fi
 	q "INSERT INTO crm.tags (tag_id, name) SELECT g, 't' || g FROM generate_series(1, $NTAGS) g" >/dev/null
 	# ours: the real write path (statement trigger fills the per-tag bitmaps)
 	t_ours=$(secs q "INSERT INTO crm.customer_tags (customer_id, tags) SELECT customer_id, crm.tagset(tags) FROM b.cust")
@@ -75,29 +84,42 @@ for N in $SIZES; do
 	echo "## $N customers, $avg tags each on average"
 	echo "load (s): generate $t_gen | intarray GIN build $t_int | normalised table + btree $t_norm | ours (INSERT into crm.customer_tags incl. bitmap triggers) $t_ours"
 	echo
-	echo "| query (tag ranks) | matches | ours count | intarray count | normal count | ours ids | intarray ids | normal ids | intarray/ours | normal/ours |"
-	echo "|---|---|---|---|---|---|---|---|---|---|"
+	echo "| query (tag ranks) | matches | ours count | ours count, cache off | intarray count | normal count | ours ids | intarray ids | normal ids | intarray/ours count | normal/ours count | intarray/ours ids |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for tr in $TRIPLES; do
 		IFS=, read -r A B C <<<"$tr"
 		expr="t$A & t$B & !t$C"
 		qi="'$A&$B&!$C'::query_int"
 		norm="SELECT customer_id FROM b.ct WHERE tag_id = $A INTERSECT SELECT customer_id FROM b.ct WHERE tag_id = $B EXCEPT SELECT customer_id FROM b.ct WHERE tag_id = $C"
+		med() { echo "(SELECT concat(ms, ':', result) FROM b.median_ms(\$q\$$1\$q\$, $REPS))"; }
+		nc=-:- ni=-:-
+		if [ "$NORMAL" = 1 ]; then
+			res=$(q "SELECT concat_ws('|', $(med "SELECT count(*) FROM ($norm) s"), $(med "SELECT sum(customer_id) FROM ($norm) s"))")
+			IFS='|' read -r nc ni <<<"$res"
+		fi
 		res=$(q "SELECT concat_ws('|',
-			(SELECT concat(ms, ':', result) FROM b.median_ms(\$q\$SELECT crm.audience_count('$expr')\$q\$, $REPS)),
-			(SELECT concat(ms, ':', result) FROM b.median_ms(\$q\$SELECT count(*) FROM b.cust WHERE tags @@ $qi\$q\$, $REPS)),
-			(SELECT concat(ms, ':', result) FROM b.median_ms(\$q\$SELECT count(*) FROM ($norm) s\$q\$, $REPS)),
-			(SELECT concat(ms, ':', result) FROM b.median_ms(\$q\$SELECT sum(id) FROM crm.tagset_unnest(crm.audience('$expr')) id\$q\$, $REPS)),
-			(SELECT concat(ms, ':', result) FROM b.median_ms(\$q\$SELECT sum(customer_id) FROM b.cust WHERE tags @@ $qi\$q\$, $REPS)),
-			(SELECT concat(ms, ':', result) FROM b.median_ms(\$q\$SELECT sum(customer_id) FROM ($norm) s\$q\$, $REPS)))")
-		IFS='|' read -r oc ic nc oi ii ni <<<"$res"
+			$(med "SELECT crm.audience_count('$expr')"),
+			$(med "SELECT count(*) FROM b.cust WHERE tags @@ $qi"),
+			$(med "SELECT sum(id) FROM crm.tagset_unnest(crm.audience('$expr')) id"),
+			$(med "SELECT sum(customer_id) FROM b.cust WHERE tags @@ $qi"))")
+		IFS='|' read -r oc ic oi ii <<<"$res"
+		# ours again with the per-backend bitmap cache off: every call reads
+		# TOAST, decodes the three bitmaps and evaluates with CRoaring
+		res=$(q "SET crm_profile.audience_cache_size = 0; SELECT $(med "SELECT crm.audience_count('$expr')")" | tail -n 1)
+		ocn=$res
 		cnt=${oc#*:}
 		agree=ok
-		[ "${ic#*:}" = "$cnt" ] && [ "${nc#*:}" = "$cnt" ] || agree="COUNTS DIFFER ${oc#*:}/${ic#*:}/${nc#*:}"
-		[ "${ii#*:}" = "${oi#*:}" ] && [ "${ni#*:}" = "${oi#*:}" ] || agree="$agree IDS DIFFER"
+		[ "${ic#*:}" = "$cnt" ] && [ "${ocn#*:}" = "$cnt" ] || agree="COUNTS DIFFER ${oc#*:}/${ocn#*:}/${ic#*:}"
+		[ "${ii#*:}" = "${oi#*:}" ] || agree="$agree IDS DIFFER"
+		if [ "$NORMAL" = 1 ]; then
+			[ "${nc#*:}" = "$cnt" ] || agree="$agree NORMAL COUNT DIFFERS ${nc#*:}"
+			[ "${ni#*:}" = "${oi#*:}" ] || agree="$agree NORMAL IDS DIFFER"
+		fi
 		r1=$(ratio "${ic%%:*}" "${oc%%:*}")
 		r2=$(ratio "${nc%%:*}" "${oc%%:*}")
+		r3=$(ratio "${ii%%:*}" "${oi%%:*}")
 		[ "$agree" = ok ] || echo "ERROR: peers disagree for $expr: $agree" >&2
-		echo "| t$A & t$B & !t$C | $cnt | ${oc%%:*} | ${ic%%:*} | ${nc%%:*} | ${oi%%:*} | ${ii%%:*} | ${ni%%:*} | ${r1}x | ${r2}x |"
+		echo "| t$A & t$B & !t$C | $cnt | ${oc%%:*} | ${ocn%%:*} | ${ic%%:*} | ${nc%%:*} | ${oi%%:*} | ${ii%%:*} | ${ni%%:*} | $r1 | $r2 | $r3 |"
 	done
 	echo
 	sizes=$(q "SELECT concat_ws('|',
@@ -112,10 +134,10 @@ for N in $SIZES; do
 	echo "| storage (MB) | intarray | normalised | ours |"
 	echo "|---|---|---|---|"
 	echo "| tag column (sum of pg_column_size) | $(mb "$col_int") (int[]) | - | $(mb "$col_ours") (crm.tagset) |"
-	echo "| table | $(mb "$t_int") | $(mb "$t_ct") | $(mb "$t_ours") (crm.customer_tags) |"
-	echo "| indexes | $(mb "$i_int") (primary key + GIN) | $(mb "$i_ct") (btree) | $(mb "$i_ours") (primary key) |"
+	echo "| table | $(mb "$t_int") | $(nm "$t_ct") | $(mb "$t_ours") (crm.customer_tags) |"
+	echo "| indexes | $(mb "$i_int") (primary key + GIN) | $(nm "$i_ct") (btree) | $(mb "$i_ours") (primary key) |"
 	echo "| per-tag audience bitmaps | - | - | $(mb "$t_mem") (crm.tag_members, $(mb "$col_mem") of bitmaps) |"
-	echo "| total | $(mb $((t_int + i_int))) | $(mb $((t_ct + i_ct))) | $(mb $((t_ours + i_ours + t_mem))) |"
+	echo "| total | $(mb $((t_int + i_int))) | $(nm $((t_ct + i_ct))) | $(mb $((t_ours + i_ours + t_mem))) |"
 done
 q "DROP TABLE IF EXISTS b.cust, b.ct; TRUNCATE crm.customer_tags" >/dev/null
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $PGDATABASE"
