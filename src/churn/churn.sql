@@ -279,6 +279,9 @@ CREATE FUNCTION crm.churn_holdout(orders regclass, calibration_end date, holdout
                  p_alive float8, predicted float8, actual integer)
   LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
   SET search_path = pg_catalog, pg_temp
+  -- grouping orders by customer: sorted, not hashed (faster and flat in
+  -- memory for a million customers; see test/bench/churn/RESULTS.md)
+  SET enable_hashagg = off
 AS $$
 BEGIN
   IF holdout_end <= calibration_end THEN
@@ -327,6 +330,7 @@ CREATE FUNCTION crm.churn_scores(orders regclass,
                  reasons text[], risk_band text)
   LANGUAGE plpgsql STABLE PARALLEL RESTRICTED  -- not STRICT: NULL models mean "fit them on these orders"
   SET search_path = pg_catalog, pg_temp
+  SET enable_hashagg = off  -- as in crm.churn_holdout
 AS $$
 DECLARE
   unit_days float8;
