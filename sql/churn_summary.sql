@@ -157,8 +157,53 @@ SELECT customer_id, count(*) AS rows, bool_and((w.s).x <= (e.s).x) AS never_abov
           FROM churn_test.shuffled) w
   JOIN churn_test.shuffled_expected e USING (customer_id)
  GROUP BY customer_id, e.s ORDER BY 1;
+-- the same orders at 23:30 local time, as timestamptz (New York: the 2023
+-- DST changes fall inside the orders), give the same summaries
+SET TimeZone = 'America/New_York';
+SELECT count(*) AS customers, count(*) FILTER (WHERE p.s IS DISTINCT FROM e.s) AS differing
+  FROM (SELECT customer_id, crm.purchase_summary((d + time '23:30')::timestamptz, a, '2023-09-30', '1 day', '30 days') AS s
+          FROM churn_test.shuffled GROUP BY 1) p
+  JOIN churn_test.shuffled_expected e USING (customer_id);
+RESET TimeZone;
 DROP VIEW churn_test.shuffled_expected;
 DROP TABLE churn_test.shuffled;
+
+-- Over timestamptz order times, each order's day is ordered_at::date in the
+-- session time zone, in every zone: DST changes, half-hour and historical
+-- (seconds) offsets, a skipped day (Pacific/Apia, 2011-12-30), times before
+-- 1970 and after the zones' last listed transition; rows in time order
+-- (sorted grouping) and shuffled (hashed).
+CREATE TABLE churn_test.times AS
+SELECT t FROM (
+  SELECT t FROM generate_series(timestamptz '1890-01-01 00:00+00', '2040-01-01', '7 days 3 hours 7 minutes 13.5 seconds') t
+  UNION ALL SELECT t FROM generate_series(timestamptz '2011-12-28 00:00+00', '2012-01-03', '47 minutes') t
+  UNION ALL SELECT t FROM generate_series(timestamptz '2100-03-01 00:00+00', '2100-12-01', '5 hours 1 minute') t
+  UNION ALL VALUES ('4713-01-01 00:00+00 BC'::timestamptz), ('294276-12-31 23:59:59+00')) u
+ ORDER BY md5(t::text);
+CREATE FUNCTION churn_test.tstz_days(z text, h boolean)
+  RETURNS TABLE (zone text, hashed boolean, times bigint, differing bigint)
+  LANGUAGE plpgsql SET TimeZone FROM CURRENT SET enable_hashagg FROM CURRENT SET enable_sort FROM CURRENT
+AS $f$
+BEGIN
+  PERFORM set_config('TimeZone', z, true);
+  PERFORM set_config('enable_hashagg', h::text, true);
+  PERFORM set_config('enable_sort', (NOT h)::text, true);
+  RETURN QUERY
+  SELECT z, h, count(*), count(*) FILTER (WHERE q.f IS DISTINCT FROM q.t::date)
+    FROM (SELECT t, (crm.purchase_summary(t, 1::numeric, '300000-01-01', '1 day', '1 day')).first_purchase AS f
+            FROM churn_test.times GROUP BY t) q;
+END
+$f$;
+SELECT r.* FROM unnest('{UTC, America/New_York, Europe/Berlin, Europe/Dublin, Australia/Lord_Howe,
+                         Asia/Kolkata, Asia/Tehran, Pacific/Apia, America/St_Johns, EST5EDT, <+0330>-03:30}'::text[]) z,
+       LATERAL (VALUES (false), (true)) h(hashed), LATERAL churn_test.tstz_days(z, h.hashed) r
+ ORDER BY r.hashed, r.zone;
+DROP FUNCTION churn_test.tstz_days(text, boolean);
+DROP TABLE churn_test.times;
+-- an infinite time is rejected, a NULL one skipped
+SELECT crm.purchase_summary(t, 1, '2024-01-31', '1 day', '10 days') FROM (VALUES ('infinity'::timestamptz)) v(t);
+SELECT (crm.purchase_summary(t, 1::float8, '2024-01-31', '1 day', '10 days')).x
+  FROM (VALUES ('2024-01-01 10:00+00'::timestamptz), (NULL), ('2024-01-02 10:00+00')) v(t);
 -- bad settings
 SELECT crm.purchase_summary(d, 1, NULL, '1 day', '10 days') FROM (VALUES ('2024-01-01'::date)) v(d);
 SELECT crm.purchase_summary(d, 1, '2024-01-31', '0 days', '10 days') FROM (VALUES ('2024-01-01'::date)) v(d);

@@ -184,6 +184,33 @@ CREATE AGGREGATE crm.purchase_summary(day date, amount numeric, calibration_end 
 COMMENT ON AGGREGATE crm.purchase_summary(date, numeric, date, interval, interval) IS
   'crm.purchase_summary for numeric amounts (money columns): the same summary, the amount read as float8';
 
+CREATE FUNCTION crm.purchase_summary_tstz_sfunc(internal, timestamptz, float8, date, interval, interval) RETURNS internal
+  LANGUAGE C STABLE PARALLEL SAFE    -- not STRICT: rows without a time are skipped, a NULL amount counts 0
+  AS 'MODULE_PATHNAME', 'crm_purchase_summary_tstz_sfunc';
+COMMENT ON FUNCTION crm.purchase_summary_tstz_sfunc(internal, timestamptz, float8, date, interval, interval) IS
+  'Transition function of crm.purchase_summary for timestamptz order times (the day in the session time zone, as ::date)';
+CREATE AGGREGATE crm.purchase_summary(ordered_at timestamptz, amount float8, calibration_end date,
+                                      time_unit interval, recent_window interval) (
+  SFUNC = crm.purchase_summary_tstz_sfunc, STYPE = internal,
+  COMBINEFUNC = crm.purchase_summary_combine, SERIALFUNC = crm.purchase_summary_serial,
+  DESERIALFUNC = crm.purchase_summary_deserial, FINALFUNC = crm.purchase_summary_final,
+  SSPACE = 256, PARALLEL = SAFE);
+COMMENT ON AGGREGATE crm.purchase_summary(timestamptz, float8, date, interval, interval) IS
+  'crm.purchase_summary over order timestamps: the same summary as over ordered_at::date (the day in the session time zone), without a cast per row';
+CREATE FUNCTION crm.purchase_summary_tstz_numeric_sfunc(internal, timestamptz, numeric, date, interval, interval) RETURNS internal
+  LANGUAGE C STABLE PARALLEL SAFE    -- not STRICT: rows without a time are skipped, a NULL amount counts 0
+  AS 'MODULE_PATHNAME', 'crm_purchase_summary_tstz_numeric_sfunc';
+COMMENT ON FUNCTION crm.purchase_summary_tstz_numeric_sfunc(internal, timestamptz, numeric, date, interval, interval) IS
+  'Transition function of crm.purchase_summary for timestamptz order times and numeric amounts';
+CREATE AGGREGATE crm.purchase_summary(ordered_at timestamptz, amount numeric, calibration_end date,
+                                      time_unit interval, recent_window interval) (
+  SFUNC = crm.purchase_summary_tstz_numeric_sfunc, STYPE = internal,
+  COMBINEFUNC = crm.purchase_summary_combine, SERIALFUNC = crm.purchase_summary_serial,
+  DESERIALFUNC = crm.purchase_summary_deserial, FINALFUNC = crm.purchase_summary_final,
+  SSPACE = 256, PARALLEL = SAFE);
+COMMENT ON AGGREGATE crm.purchase_summary(timestamptz, numeric, date, interval, interval) IS
+  'crm.purchase_summary over order timestamps and numeric amounts: the same summary as over ordered_at::date';
+
 CREATE FUNCTION crm.bgnbd_fit_summary_sfunc(internal, crm.purchase_summary) RETURNS internal
   LANGUAGE C IMMUTABLE PARALLEL SAFE    -- not STRICT: NULL rows are skipped
   AS 'MODULE_PATHNAME', 'crm_bgnbd_fit_summary_sfunc';

@@ -34,6 +34,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/execnodes.h"
+#include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/fmgrprotos.h"
@@ -73,12 +74,30 @@ typedef struct SummaryState
  * The settings of the last row a transition function saw (in its fn_extra),
  * so that the two intervals are converted to days once, not once per order.
  */
+/*
+ * A span of time over which the session time zone keeps one UTC offset:
+ * every timestamptz t in [lo, hi) falls on the local day
+ * floor((t + off) / USECS_PER_DAY).
+ */
+typedef struct SummaryZoneSpan
+{
+	TimestampTz lo;
+	TimestampTz hi;
+	int64		off;			/* UTC offset in microseconds, east positive */
+} SummaryZoneSpan;
+
+#define SUMMARY_ZONE_SPANS 8
+
 typedef struct SummaryArgCache
 {
 	Interval	unit_iv;
 	Interval	window_iv;
 	double		unit_days;
 	double		window_days;
+	pg_tz	   *tz;				/* the zone the spans belong to */
+	int			nspans;
+	int			next_span;		/* the span a miss replaces when full */
+	SummaryZoneSpan spans[SUMMARY_ZONE_SPANS];
 } SummaryArgCache;
 
 #define SUMMARY_HEADER (sizeof(int32) + 2 * sizeof(float8) + sizeof(int32))
@@ -346,7 +365,7 @@ summary_same_settings(SummaryState *s, int32 cal_end, double unit, double window
  * days, converted once and kept in fn_extra while the intervals stay the
  * same (they are constants in the usual query).
  */
-static void
+static SummaryArgCache *
 summary_settings(FunctionCallInfo fcinfo, double *unit, double *window)
 {
 	SummaryArgCache *c = (SummaryArgCache *) fcinfo->flinfo->fn_extra;
@@ -364,7 +383,7 @@ summary_settings(FunctionCallInfo fcinfo, double *unit, double *window)
 
 		if (c == NULL)
 		{
-			c = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(SummaryArgCache));
+			c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SummaryArgCache));
 			fcinfo->flinfo->fn_extra = c;
 		}
 		c->unit_iv = *u;
@@ -374,23 +393,112 @@ summary_settings(FunctionCallInfo fcinfo, double *unit, double *window)
 	}
 	*unit = c->unit_days;
 	*window = c->window_days;
+	return c;
 }
 
 /*
- * summary_add: the body of both transition functions; amount is already
- * a float8 (0 for a NULL amount).  Orders without a day are skipped; the
- * settings (calibration_end, time_unit, recent_window) must not be NULL and
- * must be the same in every row (22023).
+ * floor_div: a / b rounded down (b > 0), for times before the epoch.
+ */
+static inline int64
+floor_div(int64 a, int64 b)
+{
+	int64		q = a / b;
+
+	return (a % b < 0) ? q - 1 : q;
+}
+
+/*
+ * summary_local_date: t::date in the session time zone, the same day as
+ * timestamptz_date gives, without its full calendar conversion: the UTC
+ * offset is looked up once per span of time without a zone transition
+ * (pg_next_dst_boundary, the zone code timestamptz_date itself relies on)
+ * and the spans are kept in the cache.  A lookup that fails takes
+ * timestamptz_date itself.
+ */
+static DateADT
+summary_local_date(SummaryArgCache *c, TimestampTz t)
+{
+	SummaryZoneSpan *sp;
+	pg_time_t	ut,
+				boundary;
+	long int	before_gmtoff,
+				after_gmtoff;
+	int			before_isdst,
+				after_isdst,
+				r,
+				i;
+	TimestampTz lo,
+				hi;
+
+	if (c->tz != session_timezone)
+	{
+		c->tz = session_timezone;
+		c->nspans = 0;
+		c->next_span = 0;
+	}
+	for (i = 0; i < c->nspans; i++)
+	{
+		sp = &c->spans[i];
+		if (t >= sp->lo && t < sp->hi)
+			return (DateADT) floor_div(t + sp->off, USECS_PER_DAY);
+	}
+
+	/* a miss: the offset at t, valid up to the next transition */
+	ut = (pg_time_t) floor_div(t, USECS_PER_SEC) +
+		(pg_time_t) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+	r = pg_next_dst_boundary(&ut, &before_gmtoff, &before_isdst, &boundary,
+							 &after_gmtoff, &after_isdst, session_timezone);
+	if (r < 0)
+		return DatumGetDateADT(DirectFunctionCall1(timestamptz_date,
+												   TimestampTzGetDatum(t)));
+	lo = (TimestampTz) (ut - (pg_time_t) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY) * USECS_PER_SEC;
+	if (r == 0 ||
+		boundary - (pg_time_t) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY >= END_TIMESTAMP / USECS_PER_SEC)
+		hi = DT_NOEND;
+	else
+		hi = (TimestampTz) (boundary - (pg_time_t) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY) * USECS_PER_SEC;
+
+	/* the same span found from a later time: extend it back */
+	for (i = 0; i < c->nspans; i++)
+	{
+		sp = &c->spans[i];
+		if (sp->hi == hi && sp->off == (int64) before_gmtoff * USECS_PER_SEC)
+		{
+			sp->lo = Min(sp->lo, lo);
+			return (DateADT) floor_div(t + sp->off, USECS_PER_DAY);
+		}
+	}
+	if (c->nspans < SUMMARY_ZONE_SPANS)
+		sp = &c->spans[c->nspans++];
+	else
+	{
+		sp = &c->spans[c->next_span];
+		c->next_span = (c->next_span + 1) % SUMMARY_ZONE_SPANS;
+	}
+	sp->lo = lo;
+	sp->hi = hi;
+	sp->off = (int64) before_gmtoff * USECS_PER_SEC;
+	return (DateADT) floor_div(t + sp->off, USECS_PER_DAY);
+}
+
+/*
+ * summary_add: the body of the transition functions; amount is already a
+ * float8 (0 for a NULL amount), the order's time a date or (tstz) a
+ * timestamptz, taken as its date in the session time zone.  Orders without
+ * a time are skipped; the settings (calibration_end, time_unit,
+ * recent_window) must not be NULL and must be the same in every row (22023).
  */
 static Datum
-summary_add(FunctionCallInfo fcinfo, double amount)
+summary_add(FunctionCallInfo fcinfo, double amount, bool tstz)
 {
 	MemoryContext aggcxt;
 	SummaryState *s;
+	SummaryArgCache *c;
 	int32		cal_end,
 				day;
 	double		unit,
 				window;
+	bool		finite;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "crm.purchase_summary transition called in non-aggregate context");
@@ -406,12 +514,14 @@ summary_add(FunctionCallInfo fcinfo, double amount)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("calibration_end, time_unit and recent_window must not be null")));
 	cal_end = PG_GETARG_DATEADT(3);
-	day = PG_GETARG_DATEADT(1);
-	if (DATE_NOT_FINITE(cal_end) || DATE_NOT_FINITE(day))
+	finite = tstz ? !TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(1)) :
+		!DATE_NOT_FINITE(PG_GETARG_DATEADT(1));
+	if (DATE_NOT_FINITE(cal_end) || !finite)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("purchase dates and calibration_end must be finite")));
-	summary_settings(fcinfo, &unit, &window);
+	c = summary_settings(fcinfo, &unit, &window);
+	day = tstz ? summary_local_date(c, PG_GETARG_TIMESTAMPTZ(1)) : PG_GETARG_DATEADT(1);
 	if (s == NULL)
 		s = summary_new(aggcxt, cal_end, unit, window, 0);
 	else
@@ -433,7 +543,7 @@ PG_FUNCTION_INFO_V1(crm_purchase_summary_sfunc);
 Datum
 crm_purchase_summary_sfunc(PG_FUNCTION_ARGS)
 {
-	return summary_add(fcinfo, PG_ARGISNULL(2) ? 0.0 : PG_GETARG_FLOAT8(2));
+	return summary_add(fcinfo, PG_ARGISNULL(2) ? 0.0 : PG_GETARG_FLOAT8(2), false);
 }
 
 PG_FUNCTION_INFO_V1(crm_purchase_summary_numeric_sfunc);
@@ -445,7 +555,31 @@ PG_FUNCTION_INFO_V1(crm_purchase_summary_numeric_sfunc);
 Datum
 crm_purchase_summary_numeric_sfunc(PG_FUNCTION_ARGS)
 {
-	return summary_add(fcinfo, PG_ARGISNULL(2) ? 0.0 : numeric_to_double(PG_GETARG_DATUM(2)));
+	return summary_add(fcinfo, PG_ARGISNULL(2) ? 0.0 : numeric_to_double(PG_GETARG_DATUM(2)), false);
+}
+
+PG_FUNCTION_INFO_V1(crm_purchase_summary_tstz_sfunc);
+
+/*
+ * crm_purchase_summary_tstz_sfunc: add one order (timestamptz, float8
+ * amount); the day is ordered_at::date in the session time zone.
+ */
+Datum
+crm_purchase_summary_tstz_sfunc(PG_FUNCTION_ARGS)
+{
+	return summary_add(fcinfo, PG_ARGISNULL(2) ? 0.0 : PG_GETARG_FLOAT8(2), true);
+}
+
+PG_FUNCTION_INFO_V1(crm_purchase_summary_tstz_numeric_sfunc);
+
+/*
+ * crm_purchase_summary_tstz_numeric_sfunc: add one order (timestamptz,
+ * numeric amount).
+ */
+Datum
+crm_purchase_summary_tstz_numeric_sfunc(PG_FUNCTION_ARGS)
+{
+	return summary_add(fcinfo, PG_ARGISNULL(2) ? 0.0 : numeric_to_double(PG_GETARG_DATUM(2)), true);
 }
 
 PG_FUNCTION_INFO_V1(crm_purchase_summary_combine);

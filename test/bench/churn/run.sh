@@ -134,7 +134,7 @@ SELECT c.customer_id, c.x, (c.last - c.first) / 7.0 AS t_x, ($ASOF - c.first) / 
        CASE WHEN c.x > 0 THEN (c.total - f.amt) / c.x ELSE 0 END AS mean_spend
   FROM c JOIN days f ON f.customer_id = c.customer_id AND f.d = c.first")
 t_ours_summary=$(ms "CREATE UNLOGGED TABLE summary AS
-SELECT customer_id, crm.purchase_summary(ordered_at::date, amount, $ASOF, '1 week', '90 days') AS s
+SELECT customer_id, crm.purchase_summary(ordered_at, amount, $ASOF, '1 week', '90 days') AS s
   FROM orders WHERE ordered_at::date <= $ASOF GROUP BY customer_id")
 q "ANALYZE summary"
 ncust=$(q "SELECT count(*) FROM summary")
@@ -153,7 +153,7 @@ m1=$(q "SELECT format('r %s, alpha %s, a %s, b %s, converged %s, %s iterations',
 row "BG/NBD fit on $ncust summaries" "$t_fit_bg ms" "$groups distinct (x, t_x, T); $m1"
 row "Gamma-Gamma fit on $ncust summaries" "$t_fit_gg ms" ""
 t_pipe=$(ms "SELECT crm.bgnbd_fit(s) FROM (
-  SELECT crm.purchase_summary(ordered_at::date, amount, $ASOF, '1 week', '90 days') AS s
+  SELECT crm.purchase_summary(ordered_at, amount, $ASOF, '1 week', '90 days') AS s
     FROM orders WHERE ordered_at::date <= $ASOF GROUP BY customer_id) q")
 row "orders -> BG/NBD model, one query ($norders orders)" "$t_pipe ms" "target < 10 s; parallel plan allowed (2 workers)"
 # Serial plans, with the backend's CPU time: the planner's choice (a hash
@@ -163,10 +163,10 @@ row "orders -> BG/NBD model, one query ($norders orders)" "$t_pipe ms" "target <
 serial_set() {
 	local t=$1 base=$SETTINGS
 	local pipe="SELECT crm.bgnbd_fit(s) FROM (
-  SELECT crm.purchase_summary(ordered_at::date, amount, $ASOF, '1 week', '90 days') AS s
+  SELECT crm.purchase_summary(ordered_at, amount, $ASOF, '1 week', '90 days') AS s
     FROM $t WHERE ordered_at::date <= $ASOF GROUP BY customer_id) q"
 	local sum="SELECT sum((s).x) FROM (
-  SELECT crm.purchase_summary(ordered_at::date, amount, $ASOF, '1 week', '90 days') AS s
+  SELECT crm.purchase_summary(ordered_at, amount, $ASOF, '1 week', '90 days') AS s
     FROM $t WHERE ordered_at::date <= $ASOF GROUP BY customer_id) q"
 	local peer="SELECT sum(x) FROM (SELECT customer_id, count(DISTINCT ordered_at::date) - 1 AS x,
        (max(ordered_at::date) - min(ordered_at::date)) / 7.0 AS t_x,
