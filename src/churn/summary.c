@@ -23,6 +23,10 @@
  * must grow and in the final function.  The first SUMMARY_INLINE days live
  * inside the state itself: one allocation per customer for most of them,
  * which matters in a hash aggregation over a million customers.
+ *
+ * Order times are dates, or timestamptz taken as their date in the session
+ * time zone (exactly ::date), from the zone's UTC offset cached per span
+ * between two zone transitions.
  */
 #include "postgres.h"
 
@@ -69,6 +73,9 @@ typedef struct SummaryState
 	SummaryDay *days;			/* inline_days, or an array of its own */
 	SummaryDay	inline_days[SUMMARY_INLINE];
 } SummaryState;
+
+StaticAssertDecl(sizeof(SummaryState) <= 128,
+				 "SummaryState must fit the 128-byte AllocSet size class");
 
 /*
  * The settings of the last row a transition function saw (in its fn_extra),
