@@ -90,6 +90,120 @@ SELECT (s).* FROM (SELECT crm.purchase_summary(d, 1, '2024-01-31', '1 day', '10 
   FROM (VALUES ('2024-02-01'::date), ('2024-02-03')) v(d)) q;
 SELECT crm.purchase_summary(d, 1, '2024-01-31', '1 day', '10 days') IS NULL AS empty_is_null
   FROM (VALUES (NULL::date)) v(d);
+-- Orders in any arrival order give the same summary as plain SQL: a
+-- shuffled customer (400 orders on 360 days, crossing calibration_end),
+-- one in time order with 3 orders a day, one in reverse time order, one
+-- with 3 orders (inside the state), one nearly in order.  Amounts are
+-- multiples of 0.25, so every sum is exact whatever the order of addition.
+CREATE TABLE churn_test.shuffled AS
+SELECT customer_id, d, a FROM (
+  SELECT 1 AS customer_id, date '2023-01-01' + (i * 7) % 360 AS d, ((i * 37) % 40) * 0.25 AS a, (i * 7919) % 401 AS seq
+    FROM generate_series(1, 400) i
+  UNION ALL SELECT 2, date '2023-01-01' + i / 3, (i % 9) * 0.25, i FROM generate_series(1, 300) i
+  UNION ALL SELECT 3, date '2023-10-31' - i / 2, (i % 7) * 0.5, i FROM generate_series(1, 200) i
+  UNION ALL SELECT 4, d, 1.25, i FROM unnest('{2023-05-03, 2023-05-01, 2023-05-03}'::date[]) WITH ORDINALITY u(d, i)
+  UNION ALL SELECT 5, date '2023-01-01' + i + (i % 5) * 3, 2.75, i FROM generate_series(1, 300) i) o
+ ORDER BY seq, customer_id;
+CREATE VIEW churn_test.shuffled_expected AS
+WITH days AS (SELECT customer_id, d, sum(a)::float8 AS amt FROM churn_test.shuffled GROUP BY 1, 2),
+c AS (SELECT customer_id,
+             min(d) FILTER (WHERE d <= '2023-09-30') AS f, max(d) FILTER (WHERE d <= '2023-09-30') AS l,
+             count(*) FILTER (WHERE d <= '2023-09-30') AS n, sum(amt) FILTER (WHERE d <= '2023-09-30') AS tot,
+             count(*) FILTER (WHERE d <= '2023-09-30' AND d > date '2023-09-30' - 30) AS rn,
+             coalesce(sum(amt) FILTER (WHERE d <= '2023-09-30' AND d > date '2023-09-30' - 30), 0) AS rs,
+             count(*) FILTER (WHERE d <= date '2023-09-30' - 30) AS en,
+             coalesce(sum(amt) FILTER (WHERE d <= date '2023-09-30' - 30), 0) AS es,
+             count(*) FILTER (WHERE d > '2023-09-30') AS hn,
+             coalesce(sum(amt) FILTER (WHERE d > '2023-09-30'), 0) AS hs
+        FROM days GROUP BY 1)
+SELECT customer_id, n AS days,
+       ROW(f, l, n - 1, (l - f)::float8, (date '2023-09-30' - f)::float8,
+           CASE WHEN n > 1 THEN (tot - (SELECT amt FROM days d2 WHERE d2.customer_id = c.customer_id AND d2.d = c.f)) / (n - 1) ELSE 0 END,
+           tot, rn, rs, en, es, greatest((date '2023-09-30' - 30) - f, 0)::float8, 30::float8, hn, hs, 1::float8)::crm.purchase_summary AS s
+  FROM c;
+SELECT customer_id, days, (s).x, (s).holdout_x, (s).total_spend FROM churn_test.shuffled_expected ORDER BY 1;
+-- hashed, then sorted (rows of a customer in another order), then parallel
+SELECT count(*) AS customers, count(*) FILTER (WHERE p.s IS DISTINCT FROM e.s) AS differing
+  FROM (SELECT customer_id, crm.purchase_summary(d, a, '2023-09-30', '1 day', '30 days') AS s
+          FROM churn_test.shuffled GROUP BY 1) p
+  JOIN churn_test.shuffled_expected e USING (customer_id);
+SET enable_hashagg = off;
+SELECT count(*) AS customers, count(*) FILTER (WHERE p.s IS DISTINCT FROM e.s) AS differing
+  FROM (SELECT customer_id, crm.purchase_summary(d, a, '2023-09-30', '1 day', '30 days') AS s
+          FROM churn_test.shuffled GROUP BY 1) p
+  JOIN churn_test.shuffled_expected e USING (customer_id);
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+SELECT count(*) AS customers, count(*) FILTER (WHERE p.s IS DISTINCT FROM e.s) AS differing
+  FROM (SELECT customer_id, crm.purchase_summary(d, a, '2023-09-30', '1 day', '30 days') AS s
+          FROM churn_test.shuffled GROUP BY 1) p
+  JOIN churn_test.shuffled_expected e USING (customer_id);
+RESET enable_hashagg;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+RESET parallel_leader_participation;
+-- as a running window aggregate (the final function is called again on a
+-- growing state and must leave it unchanged): the last row is the summary
+SELECT customer_id, count(*) AS rows, bool_and((w.s).x <= (e.s).x) AS never_above,
+       (array_agg(w.s ORDER BY w.ord DESC))[1] IS NOT DISTINCT FROM e.s AS last_equal
+  FROM (SELECT customer_id, ctid AS ord,
+               crm.purchase_summary(d, a, '2023-09-30', '1 day', '30 days')
+                 OVER (PARTITION BY customer_id ORDER BY ctid) AS s
+          FROM churn_test.shuffled) w
+  JOIN churn_test.shuffled_expected e USING (customer_id)
+ GROUP BY customer_id, e.s ORDER BY 1;
+-- the same orders at 23:30 local time, as timestamptz (New York: the 2023
+-- DST changes fall inside the orders), give the same summaries
+SET TimeZone = 'America/New_York';
+SELECT count(*) AS customers, count(*) FILTER (WHERE p.s IS DISTINCT FROM e.s) AS differing
+  FROM (SELECT customer_id, crm.purchase_summary((d + time '23:30')::timestamptz, a, '2023-09-30', '1 day', '30 days') AS s
+          FROM churn_test.shuffled GROUP BY 1) p
+  JOIN churn_test.shuffled_expected e USING (customer_id);
+RESET TimeZone;
+DROP VIEW churn_test.shuffled_expected;
+DROP TABLE churn_test.shuffled;
+
+-- Over timestamptz order times, each order's day is ordered_at::date in the
+-- session time zone, in every zone: DST changes, half-hour and historical
+-- (seconds) offsets, a skipped day (Pacific/Apia, 2011-12-30), times before
+-- 1970 and after the zones' last listed transition; rows in time order
+-- (sorted grouping) and shuffled (hashed).
+CREATE TABLE churn_test.times AS
+SELECT t FROM (
+  SELECT t FROM generate_series(timestamptz '1890-01-01 00:00+00', '2040-01-01', '7 days 3 hours 7 minutes 13.5 seconds') t
+  UNION ALL SELECT t FROM generate_series(timestamptz '2011-12-28 00:00+00', '2012-01-03', '47 minutes') t
+  UNION ALL SELECT t FROM generate_series(timestamptz '2100-03-01 00:00+00', '2100-12-01', '5 hours 1 minute') t
+  UNION ALL VALUES ('4713-01-01 00:00+00 BC'::timestamptz), ('294276-12-31 23:59:59+00')) u
+ ORDER BY md5(t::text);
+CREATE FUNCTION churn_test.tstz_days(z text, h boolean)
+  RETURNS TABLE (zone text, hashed boolean, times bigint, differing bigint)
+  LANGUAGE plpgsql SET TimeZone FROM CURRENT SET enable_hashagg FROM CURRENT SET enable_sort FROM CURRENT
+AS $f$
+BEGIN
+  PERFORM set_config('TimeZone', z, true);
+  PERFORM set_config('enable_hashagg', h::text, true);
+  PERFORM set_config('enable_sort', (NOT h)::text, true);
+  RETURN QUERY
+  SELECT z, h, count(*), count(*) FILTER (WHERE q.f IS DISTINCT FROM q.t::date)
+    FROM (SELECT t, (crm.purchase_summary(t, 1::numeric, '300000-01-01', '1 day', '1 day')).first_purchase AS f
+            FROM churn_test.times GROUP BY t) q;
+END
+$f$;
+SELECT r.* FROM unnest('{UTC, America/New_York, Europe/Berlin, Europe/Dublin, Australia/Lord_Howe,
+                         Asia/Kolkata, Asia/Tehran, Pacific/Apia, America/St_Johns, EST5EDT, <+0330>-03:30}'::text[]) z,
+       LATERAL (VALUES (false), (true)) h(hashed), LATERAL churn_test.tstz_days(z, h.hashed) r
+ ORDER BY r.hashed, r.zone;
+DROP FUNCTION churn_test.tstz_days(text, boolean);
+DROP TABLE churn_test.times;
+-- an infinite time is rejected, a NULL one skipped
+SELECT crm.purchase_summary(t, 1, '2024-01-31', '1 day', '10 days') FROM (VALUES ('infinity'::timestamptz)) v(t);
+SELECT (crm.purchase_summary(t, 1::float8, '2024-01-31', '1 day', '10 days')).x
+  FROM (VALUES ('2024-01-01 10:00+00'::timestamptz), (NULL), ('2024-01-02 10:00+00')) v(t);
 -- bad settings
 SELECT crm.purchase_summary(d, 1, NULL, '1 day', '10 days') FROM (VALUES ('2024-01-01'::date)) v(d);
 SELECT crm.purchase_summary(d, 1, '2024-01-31', '0 days', '10 days') FROM (VALUES ('2024-01-01'::date)) v(d);

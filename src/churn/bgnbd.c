@@ -45,6 +45,8 @@ typedef struct BgnbdXTerms
 	double		psi_ab;			/* psi(a + b) - psi(a + b + x) */
 	double		psi_b;			/* psi(b + x) - psi(b) */
 	double		ln_ab;			/* ln a - ln(b + x - 1) (x > 0) */
+	double		ln_alpha;		/* ln alpha (not x-specific: kept here so
+								 * that the gradient needs no log a group) */
 } BgnbdXTerms;
 
 /*
@@ -77,7 +79,8 @@ bgnbd_x_terms(const double *p, double x, bool want_grad, BgnbdXTerms *xt)
 				b = p[P_B];
 
 	xt->x = x;
-	xt->lconst = lgamma(r + x) - lgamma(r) + r * log(p[P_ALPHA])
+	xt->ln_alpha = log(p[P_ALPHA]);
+	xt->lconst = lgamma(r + x) - lgamma(r) + r * xt->ln_alpha
 		+ lgamma(b + x) - lgamma(a + b + x) - lgamma(b) + lgamma(a + b);
 	xt->ln_ab = (x > 0) ? log(a) - log(b + x - 1.0) : 0.0;
 	xt->psi_r = xt->psi_ab = xt->psi_b = 0.0;
@@ -107,7 +110,7 @@ bgnbd_customer(const double *p, const BgnbdXTerms *xt, double lT, double iT,
 
 	if (grad)
 	{
-		grad[P_R] += w * (xt->psi_r + log(alpha) - lT);
+		grad[P_R] += w * (xt->psi_r + xt->ln_alpha - lT);
 		grad[P_ALPHA] += w * (r / alpha - (r + x) * iT);
 		grad[P_A] += w * xt->psi_ab;
 		grad[P_B] += w * (xt->psi_b + xt->psi_ab);

@@ -18,9 +18,12 @@ source "$(dirname "$0")/../../lib/common.sh"
 CUSTOMERS=${CHURN_BENCH_CUSTOMERS:-1000000}
 ORDERS=${CHURN_BENCH_ORDERS:-10000000}
 REPEAT=${CHURN_BENCH_REPEAT:-5}
+TIME_ORDER=${CHURN_BENCH_TIME_ORDER:-1}
 
 crm_setup
 export PGDATABASE=crm_churn_bench
+WORK=$(mktemp -d)
+chmod 777 "$WORK"
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS crm_churn_bench" -c "CREATE DATABASE crm_churn_bench"
 q "CREATE EXTENSION crm_profile"
 
@@ -31,6 +34,36 @@ ms() {
 	psql -X -q -v ON_ERROR_STOP=1 -c "$SETTINGS" -c '\timing on' -c "$1" |
 		sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n 1
 }
+# msc SQL: like ms, in a fresh session, but prints "wall_ms cpu_ms": cpu_ms is
+# the CPU time (user + system) of the session's backend from /proc, which a
+# shared machine disturbs much less than the wall time ("-" when the server
+# is not local).  Only meaningful for serial plans (workers are not counted).
+msc() {
+	local out
+	out=$(psql -X -q -v ON_ERROR_STOP=1 -At <<SQL
+$SETTINGS
+SELECT pg_backend_pid() AS pid \gset
+\setenv CRM_BENCH_PID :pid
+\! { awk '{print \$14 + \$15}' /proc/\$CRM_BENCH_PID/stat 2>/dev/null || echo -; } > $WORK/cpu0
+\o /dev/null
+\timing on
+$1;
+\timing off
+\o
+\! { awk '{print \$14 + \$15}' /proc/\$CRM_BENCH_PID/stat 2>/dev/null || echo -; } > $WORK/cpu1
+SQL
+)
+	local wall cpu0 cpu1 hz
+	wall=$(printf '%s\n' "$out" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n 1)
+	cpu0=$(cat "$WORK/cpu0") cpu1=$(cat "$WORK/cpu1") hz=$(getconf CLK_TCK)
+	if [ "$cpu0" = - ] || [ "$cpu1" = - ]; then
+		echo "$wall -"
+	else
+		echo "$wall $(awk "BEGIN{printf \"%.0f\", ($cpu1 - $cpu0) * 1000 / $hz}")"
+	fi
+}
+# wc "wall cpu": format a msc result for the table.
+wc_fmt() { set -- $1; printf '%s ms (CPU %s ms)' "$1" "$2"; }
 # best SQL: the best of $REPEAT runs.
 best() {
 	local b="" t i
@@ -41,7 +74,7 @@ best() {
 	echo "$b"
 }
 rows=()
-row() { rows+=("$(printf '%-58s | %12s | %s' "$1" "$2" "$3")"); }
+row() { rows+=("$(printf '%-58s | %28s | %s' "$1" "$2" "$3")"); }
 
 log "CDNOW"
 psql -X -q -v ON_ERROR_STOP=1 <<SQL
@@ -101,7 +134,7 @@ SELECT c.customer_id, c.x, (c.last - c.first) / 7.0 AS t_x, ($ASOF - c.first) / 
        CASE WHEN c.x > 0 THEN (c.total - f.amt) / c.x ELSE 0 END AS mean_spend
   FROM c JOIN days f ON f.customer_id = c.customer_id AND f.d = c.first")
 t_ours_summary=$(ms "CREATE UNLOGGED TABLE summary AS
-SELECT customer_id, crm.purchase_summary(ordered_at::date, amount, $ASOF, '1 week', '90 days') AS s
+SELECT customer_id, crm.purchase_summary(ordered_at, amount, $ASOF, '1 week', '90 days') AS s
   FROM orders WHERE ordered_at::date <= $ASOF GROUP BY customer_id")
 q "ANALYZE summary"
 ncust=$(q "SELECT count(*) FROM summary")
@@ -120,24 +153,65 @@ m1=$(q "SELECT format('r %s, alpha %s, a %s, b %s, converged %s, %s iterations',
 row "BG/NBD fit on $ncust summaries" "$t_fit_bg ms" "$groups distinct (x, t_x, T); $m1"
 row "Gamma-Gamma fit on $ncust summaries" "$t_fit_gg ms" ""
 t_pipe=$(ms "SELECT crm.bgnbd_fit(s) FROM (
-  SELECT crm.purchase_summary(ordered_at::date, amount, $ASOF, '1 week', '90 days') AS s
+  SELECT crm.purchase_summary(ordered_at, amount, $ASOF, '1 week', '90 days') AS s
     FROM orders WHERE ordered_at::date <= $ASOF GROUP BY customer_id) q")
 row "orders -> BG/NBD model, one query ($norders orders)" "$t_pipe ms" "target < 10 s; parallel plan allowed (2 workers)"
-SETTINGS="$SETTINGS SET max_parallel_workers_per_gather = 0;"
-t_pipe0=$(ms "SELECT crm.bgnbd_fit(s) FROM (
-  SELECT crm.purchase_summary(ordered_at::date, amount, $ASOF, '1 week', '90 days') AS s
-    FROM orders WHERE ordered_at::date <= $ASOF GROUP BY customer_id) q")
-t_sum0=$(ms "SELECT sum((s).x) FROM (
-  SELECT crm.purchase_summary(ordered_at::date, amount, $ASOF, '1 week', '90 days') AS s
-    FROM orders WHERE ordered_at::date <= $ASOF GROUP BY customer_id) q")
-t_sql0=$(ms "SELECT sum(x) FROM (SELECT customer_id, count(DISTINCT ordered_at::date) - 1 AS x,
+# Serial plans, with the backend's CPU time: the planner's choice (a hash
+# aggregate over the million customers) and a sorted GroupAggregate
+# (enable_hashagg = off), for ours; the count(DISTINCT) peer is always sorted.
+# $1: the orders table; $2: a label; sets the p_* variables.
+serial_set() {
+	local t=$1 base=$SETTINGS
+	local pipe="SELECT crm.bgnbd_fit(s) FROM (
+  SELECT crm.purchase_summary(ordered_at, amount, $ASOF, '1 week', '90 days') AS s
+    FROM $t WHERE ordered_at::date <= $ASOF GROUP BY customer_id) q"
+	local sum="SELECT sum((s).x) FROM (
+  SELECT crm.purchase_summary(ordered_at, amount, $ASOF, '1 week', '90 days') AS s
+    FROM $t WHERE ordered_at::date <= $ASOF GROUP BY customer_id) q"
+	local peer="SELECT sum(x) FROM (SELECT customer_id, count(DISTINCT ordered_at::date) - 1 AS x,
        (max(ordered_at::date) - min(ordered_at::date)) / 7.0 AS t_x,
        ($ASOF - min(ordered_at::date)) / 7.0 AS \"T\"
-  FROM orders WHERE ordered_at::date <= $ASOF GROUP BY customer_id) q")
-row "same, serial plan (max_parallel_workers_per_gather = 0)" "$t_pipe0 ms" "target < 10 s"
-row "summary alone, serial: crm.purchase_summary" "$t_sum0 ms" ""
-row "summary alone, serial: plain SQL count(DISTINCT day)" "$t_sql0 ms" "peer"
-SETTINGS="SET work_mem = '1GB'; SET max_parallel_workers_per_gather = 2; SET client_min_messages = error;"
+  FROM $t WHERE ordered_at::date <= $ASOF GROUP BY customer_id) q"
+	SETTINGS="$base SET max_parallel_workers_per_gather = 0;"
+	p_pipe_hash=$(msc "$pipe")
+	p_sum_hash=$(msc "$sum")
+	p_peer=$(msc "$peer")
+	SETTINGS="$base SET max_parallel_workers_per_gather = 0; SET enable_hashagg = off;"
+	p_pipe_sort=$(msc "$pipe")
+	p_sum_sort=$(msc "$sum")
+	SETTINGS="$base SET enable_hashagg = off;"
+	p_pipe_par=$(ms "$pipe")
+	SETTINGS=$base
+	row "$2: orders -> model, serial, hashed (planner)" "$(wc_fmt "$p_pipe_hash")" "target < 10 s"
+	row "$2: orders -> model, serial, sorted" "$(wc_fmt "$p_pipe_sort")" "target < 10 s; enable_hashagg = off"
+	row "$2: orders -> model, sorted, parallel (2 workers)" "$p_pipe_par ms" "target < 10 s; enable_hashagg = off"
+	row "$2: summary, serial, hashed: crm.purchase_summary" "$(wc_fmt "$p_sum_hash")" ""
+	row "$2: summary, serial, sorted: crm.purchase_summary" "$(wc_fmt "$p_sum_sort")" "enable_hashagg = off"
+	row "$2: summary, serial: SQL count(DISTINCT day)" "$(wc_fmt "$p_peer")" "peer (always sorted)"
+	ratios+=("$2: summary speed-up vs count(DISTINCT), serial: hashed $(ratio "$p_peer" "$p_sum_hash"), sorted $(ratio "$p_peer" "$p_sum_sort")")
+}
+# ratio "wall cpu" "wall cpu": how many times faster the second is, by wall
+# and by CPU time.
+ratio() {
+	local a b
+	read -r -a a <<<"$1"
+	read -r -a b <<<"$2"
+	if [ "${a[1]}" = - ] || [ "${b[1]}" = - ]; then
+		awk "BEGIN{printf \"%.2fx (wall)\", ${a[0]} / ${b[0]}}"
+	else
+		awk "BEGIN{printf \"%.2fx (wall), %.2fx (CPU)\", ${a[0]} / ${b[0]}, ${a[1]} / (${b[1]} + 0.001)}"
+	fi
+}
+ratios=()
+serial_set orders "cust. order"
+if [ "$TIME_ORDER" = 1 ]; then
+	# The same orders in time order, as a shop's table grows: the rows of a
+	# customer are spread over the whole table.
+	log "the same orders in time order"
+	psql -X -q -v ON_ERROR_STOP=1 -c "CREATE UNLOGGED TABLE orders_by_time AS SELECT * FROM orders ORDER BY ordered_at" \
+		-c "VACUUM ANALYZE orders_by_time"
+	serial_set orders_by_time "time order"
+fi
 
 log "scoring"
 q "CREATE UNLOGGED TABLE models AS SELECT crm.bgnbd_fit((s).x, (s).t_x, (s).\"T\") AS bg, crm.gammagamma_fit((s).x, (s).mean_spend) AS gg FROM summary"
@@ -156,8 +230,10 @@ row "early-warning rules + P(alive)" "$t_warn ms" "$(per "$t_warn")"
 echo
 echo "crm_profile churn benchmark: $CUSTOMERS customers requested, $ncust summarised, $norders orders; $(nproc) cores; $(date -u +%Y-%m-%d)"
 echo
-printf '%-58s | %12s | %s\n' "measurement" "time" "notes"
-printf '%s\n' "-----------------------------------------------------------+--------------+------"
+printf '%-58s | %28s | %s\n' "measurement" "time" "notes"
+printf '%s\n' "-----------------------------------------------------------+------------------------------+------"
 printf '%s\n' "${rows[@]}"
-awk "BEGIN{printf \"\nsummary speed-up: %.1fx vs count(DISTINCT), %.1fx vs two-level GROUP BY\n\", $t_sql_distinct / $t_ours_summary, $t_sql_two / $t_ours_summary}"
+awk "BEGIN{printf \"\nsummary speed-up (CREATE TABLE AS, planner's plans): %.1fx vs count(DISTINCT), %.1fx vs two-level GROUP BY\n\", $t_sql_distinct / $t_ours_summary, $t_sql_two / $t_ours_summary}"
+printf '%s\n' "${ratios[@]}"
 psql -X -q -d postgres -c "DROP DATABASE crm_churn_bench"
+rm -rf "$WORK"
