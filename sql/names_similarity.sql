@@ -43,6 +43,15 @@ SELECT b, rank() OVER (ORDER BY crm.name_similarity('Robert Smith', b) DESC) AS 
   FROM (VALUES ('Bob Smith'), ('Rob Smith'), ('Robert Smyth'), ('Roberta Smithers'), ('Albert Smith'), ('Robert Jones')) v(b)
  ORDER BY rank, b;
 
+-- A missing part is not a mismatch: a one-token name lacks one of the two
+-- parts of a full name, and each missing part fills 0.2 of the open score,
+-- out of four parts: two lone names sharing nothing 0.1, a lone name against
+-- a full name 0.05, two full names sharing nothing 0; Smith against
+-- Paul Smith 10/14 + (4/14) * 0.05.
+SELECT a, b, round(crm.name_similarity(a, b)::numeric, 4) AS similarity
+  FROM (VALUES ('Smith', 'Jones'), ('Smith', 'Mary Jones'), ('Paul Smith', 'Mary Jones'),
+               ('Smith', 'Paul Smith'), ('Smith', 'Smith'), ('张', '李四')) v(a, b);
+
 SELECT crm.name_similarity(NULL, 'a') IS NULL AS null_gives_null;
 
 -- Very long names: the first 16 tokens of at most 64 characters count.

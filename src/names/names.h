@@ -61,7 +61,12 @@ extern const char *CrmHanPinyin(uint32 cp);
 extern char *CrmNamePinyin(const char *s, int len);
 extern int	CrmHanSurname(const uint32 *t, int n, char *reading, int cap);
 
-/* similarity.c: prepared names and the name score in [0, 1] */
+/*
+ * similarity.c: prepared names and the name score in [0, 1].
+ * CrmNameSimilarityPrepared is crm.name_similarity; CrmNameSimilarityNormalized
+ * compares one name field with another (identity): the same token score
+ * without the missing-part rule for one-token full names.
+ */
 extern void CrmNamePrepare(const char *norm, int len, CrmName *out);
 extern double CrmNameSimilarityPrepared(const CrmName *a, const CrmName *b);
 extern double CrmNameSimilarityNormalized(const char *a, int alen, const char *b, int blen);

@@ -19,6 +19,21 @@
  * so McDonald = Mc Donald; a Chinese name against a Latin one of three or
  * more tokens also tries the Latin given name split into syllables and put
  * first (Xiao Ming Zhang = 张小明).
+ *
+ * A missing part is not a mismatch.  A full name has two parts (given name
+ * and family name); a name of one token lacks one.  The token score above
+ * counts only what is there, so two names of one token that share nothing
+ * score 0, exactly like two full names that disagree on both parts, although
+ * the second pair carries twice the evidence against.  crm.name_similarity
+ * therefore fills a fixed share (MISSING_PART_CREDIT) of the part of the
+ * score left open by each missing part: score + (1 - score) * 0.2 * missing
+ * / 4, missing being the number of absent parts of the four (0 to 2).  It
+ * orders pairs with little agreement (a lone "Leslie" against "Stirling"
+ * ranks above "Jane Doe" against "John Smith") and moves a pair by at most
+ * 0.1, below what a real agreement on a token adds.  The rule is about full
+ * names: CrmNameSimilarityNormalized, with which identity compares one field
+ * (a given name, a family name) at a time, leaves it out, since a field
+ * holds one part by definition (identity weighs missing fields itself).
  */
 #include "postgres.h"
 
@@ -373,11 +388,12 @@ han_western_order(const CrmName *H, const CrmName *L)
 }
 
 /*
- * CrmNameSimilarityPrepared: the name score of two prepared names (see the
- * file comment).  An empty name is similar to nothing: 0.
+ * token_evidence: the score of two prepared names from their tokens alone
+ * (see the file comment), without the missing-part rule.  An empty name is
+ * similar to nothing: 0.
  */
-double
-CrmNameSimilarityPrepared(const CrmName *A, const CrmName *B)
+static double
+token_evidence(const CrmName *A, const CrmName *B)
 {
 	double		s[CRM_NAME_MAX_TOKENS][CRM_NAME_MAX_TOKENS];
 	bool		usedA[CRM_NAME_MAX_TOKENS] = {0};
@@ -451,8 +467,36 @@ CrmNameSimilarityPrepared(const CrmName *A, const CrmName *B)
 }
 
 /*
- * CrmNameSimilarityNormalized: name score of two normalised names given as
- * UTF-8 bytes.
+ * Share of the open score filled per missing name part, and the parts of a
+ * full name (given and family name).  See the file comment.
+ */
+#define MISSING_PART_CREDIT 0.2
+#define NAME_PARTS 2
+
+/*
+ * CrmNameSimilarityPrepared: the name score of two prepared names, as
+ * crm.name_similarity returns it: the token evidence, then the missing-part
+ * rule (see the file comment).  An empty name is similar to nothing: 0.
+ */
+double
+CrmNameSimilarityPrepared(const CrmName *A, const CrmName *B)
+{
+	double		score = token_evidence(A, B);
+	int			missing;
+
+	if (A->ntokens == 0 || B->ntokens == 0)
+		return 0.0;
+	missing = Max(0, NAME_PARTS - A->ntokens) + Max(0, NAME_PARTS - B->ntokens);
+	if (missing > 0)
+		score += (1.0 - score) * MISSING_PART_CREDIT * missing / (2.0 * NAME_PARTS);
+	return score;
+}
+
+/*
+ * CrmNameSimilarityNormalized: score of two normalised name fields given as
+ * UTF-8 bytes (identity compares one field at a time): the token evidence
+ * of crm.name_similarity without the missing-part rule, which is about full
+ * names (see the file comment).
  */
 double
 CrmNameSimilarityNormalized(const char *a, int alen, const char *b, int blen)
@@ -463,7 +507,7 @@ CrmNameSimilarityNormalized(const char *a, int alen, const char *b, int blen)
 
 	CrmNamePrepare(a, alen, na);
 	CrmNamePrepare(b, blen, nb);
-	r = CrmNameSimilarityPrepared(na, nb);
+	r = token_evidence(na, nb);
 	pfree(na);
 	pfree(nb);
 	return r;
