@@ -119,12 +119,13 @@ COMMENT ON OPERATOR CLASS crm.name_gin_ops USING gin IS
   'GIN index of person names for the %% operator (blocking keys: phonetic codes, initials, nicknames, pinyin)';
 
 -- GiST operator class crm.name_gist_ops (src/names/name_gist.c): ORDER BY
--- name <-> q as an index scan (exact distances from the index pages), and %%.
+-- name <-> q as an exact index scan (distances computed from the normalised
+-- names stored in the index).  No %% strategy: the GIN class serves it.
 CREATE FUNCTION crm.name_gist_consistent(internal, text, int2, oid, internal) RETURNS boolean
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'crm_name_gist_consistent';
 COMMENT ON FUNCTION crm.name_gist_consistent(internal, text, int2, oid, internal) IS
-  'GiST support of crm.name_gist_ops: a subtree can hold names %% the query only if it has one of its blocking-key bits (always rechecked)';
+  'GiST support of crm.name_gist_ops (required; the class has no search strategy, so it is never called)';
 
 CREATE FUNCTION crm.name_gist_distance(internal, text, int2, oid, internal) RETURNS float8
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
@@ -136,7 +137,7 @@ CREATE FUNCTION crm.name_gist_compress(internal) RETURNS internal
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'crm_name_gist_compress';
 COMMENT ON FUNCTION crm.name_gist_compress(internal) IS
-  'GiST support of crm.name_gist_ops: a name becomes its blocking-key signature and normalised name';
+  'GiST support of crm.name_gist_ops: a name becomes its normalised name';
 
 CREATE FUNCTION crm.name_gist_decompress(internal) RETURNS internal
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
@@ -148,19 +149,19 @@ CREATE FUNCTION crm.name_gist_union(internal, internal) RETURNS bytea
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'crm_name_gist_union';
 COMMENT ON FUNCTION crm.name_gist_union(internal, internal) IS
-  'GiST support of crm.name_gist_ops: inner key, the OR of the signatures below it';
+  'GiST support of crm.name_gist_ops: inner key (carries nothing: no distance bound is valid for a page of names)';
 
 CREATE FUNCTION crm.name_gist_penalty(internal, internal, internal) RETURNS internal
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'crm_name_gist_penalty';
 COMMENT ON FUNCTION crm.name_gist_penalty(internal, internal, internal) IS
-  'GiST support of crm.name_gist_ops: signature bits a subtree gains by taking a name';
+  'GiST support of crm.name_gist_ops: every subtree is as good as any other for a new name';
 
 CREATE FUNCTION crm.name_gist_picksplit(internal, internal) RETURNS internal
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'crm_name_gist_picksplit';
 COMMENT ON FUNCTION crm.name_gist_picksplit(internal, internal) IS
-  'GiST support of crm.name_gist_ops: splits a page by signature (quadratic split)';
+  'GiST support of crm.name_gist_ops: splits a full page in two halves, in page order';
 
 CREATE FUNCTION crm.name_gist_same(bytea, bytea, internal) RETURNS internal
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
@@ -175,8 +176,7 @@ COMMENT ON FUNCTION crm.name_gist_sortsupport(internal) IS
   'GiST support of crm.name_gist_ops: sorted index build, by normalised name';
 
 CREATE OPERATOR CLASS crm.name_gist_ops FOR TYPE text USING gist AS
-  OPERATOR 1 crm.%% (text, text),
-  OPERATOR 2 crm.<-> (text, text) FOR ORDER BY pg_catalog.float_ops,
+  OPERATOR 1 crm.<-> (text, text) FOR ORDER BY pg_catalog.float_ops,
   FUNCTION 1 crm.name_gist_consistent(internal, text, int2, oid, internal),
   FUNCTION 2 crm.name_gist_union(internal, internal),
   FUNCTION 3 crm.name_gist_compress(internal),
@@ -188,4 +188,4 @@ CREATE OPERATOR CLASS crm.name_gist_ops FOR TYPE text USING gist AS
   FUNCTION 11 crm.name_gist_sortsupport(internal),
   STORAGE bytea;
 COMMENT ON OPERATOR CLASS crm.name_gist_ops USING gist IS
-  'GiST index of person names: ORDER BY name <-> q (exact, distances computed from the index) and %% (blocking-key signatures)';
+  'GiST index of person names for ORDER BY name <-> q (exact nearest names; distances computed from the index); use crm.name_gin_ops for %%';
