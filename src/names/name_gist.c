@@ -36,7 +36,6 @@
 #include "access/gist.h"
 #include "access/stratnum.h"
 #include "fmgr.h"
-#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/sortsupport.h"
