@@ -117,3 +117,75 @@ CREATE OPERATOR CLASS crm.name_gin_ops FOR TYPE text USING gin AS
   STORAGE int4;
 COMMENT ON OPERATOR CLASS crm.name_gin_ops USING gin IS
   'GIN index of person names for the %% operator (blocking keys: phonetic codes, initials, nicknames, pinyin)';
+
+-- GiST operator class crm.name_gist_ops (src/names/name_gist.c): ORDER BY
+-- name <-> q as an exact index scan (distances computed from the normalised
+-- names stored in the index).  No %% strategy: the GIN class serves it.
+CREATE FUNCTION crm.name_gist_consistent(internal, text, int2, oid, internal) RETURNS boolean
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_name_gist_consistent';
+COMMENT ON FUNCTION crm.name_gist_consistent(internal, text, int2, oid, internal) IS
+  'GiST support of crm.name_gist_ops (required; the class has no search strategy, so it is never called)';
+
+CREATE FUNCTION crm.name_gist_distance(internal, text, int2, oid, internal) RETURNS float8
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_name_gist_distance';
+COMMENT ON FUNCTION crm.name_gist_distance(internal, text, int2, oid, internal) IS
+  'GiST support of crm.name_gist_ops: exact name distance of a leaf (from its stored normalised name), 0 for an inner node';
+
+CREATE FUNCTION crm.name_gist_compress(internal) RETURNS internal
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_name_gist_compress';
+COMMENT ON FUNCTION crm.name_gist_compress(internal) IS
+  'GiST support of crm.name_gist_ops: a name becomes its normalised name';
+
+CREATE FUNCTION crm.name_gist_decompress(internal) RETURNS internal
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_name_gist_decompress';
+COMMENT ON FUNCTION crm.name_gist_decompress(internal) IS
+  'GiST support of crm.name_gist_ops: detoasts a key';
+
+CREATE FUNCTION crm.name_gist_union(internal, internal) RETURNS bytea
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_name_gist_union';
+COMMENT ON FUNCTION crm.name_gist_union(internal, internal) IS
+  'GiST support of crm.name_gist_ops: inner key (carries nothing: no distance bound is valid for a page of names)';
+
+CREATE FUNCTION crm.name_gist_penalty(internal, internal, internal) RETURNS internal
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_name_gist_penalty';
+COMMENT ON FUNCTION crm.name_gist_penalty(internal, internal, internal) IS
+  'GiST support of crm.name_gist_ops: every subtree is as good as any other for a new name';
+
+CREATE FUNCTION crm.name_gist_picksplit(internal, internal) RETURNS internal
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_name_gist_picksplit';
+COMMENT ON FUNCTION crm.name_gist_picksplit(internal, internal) IS
+  'GiST support of crm.name_gist_ops: splits a full page in two halves, in page order';
+
+CREATE FUNCTION crm.name_gist_same(bytea, bytea, internal) RETURNS internal
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_name_gist_same';
+COMMENT ON FUNCTION crm.name_gist_same(bytea, bytea, internal) IS
+  'GiST support of crm.name_gist_ops: key equality';
+
+CREATE FUNCTION crm.name_gist_sortsupport(internal) RETURNS void
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'crm_name_gist_sortsupport';
+COMMENT ON FUNCTION crm.name_gist_sortsupport(internal) IS
+  'GiST support of crm.name_gist_ops: sorted index build, by normalised name';
+
+CREATE OPERATOR CLASS crm.name_gist_ops FOR TYPE text USING gist AS
+  OPERATOR 1 crm.<-> (text, text) FOR ORDER BY pg_catalog.float_ops,
+  FUNCTION 1 crm.name_gist_consistent(internal, text, int2, oid, internal),
+  FUNCTION 2 crm.name_gist_union(internal, internal),
+  FUNCTION 3 crm.name_gist_compress(internal),
+  FUNCTION 4 crm.name_gist_decompress(internal),
+  FUNCTION 5 crm.name_gist_penalty(internal, internal, internal),
+  FUNCTION 6 crm.name_gist_picksplit(internal, internal),
+  FUNCTION 7 crm.name_gist_same(bytea, bytea, internal),
+  FUNCTION 8 crm.name_gist_distance(internal, text, int2, oid, internal),
+  FUNCTION 11 crm.name_gist_sortsupport(internal),
+  STORAGE bytea;
+COMMENT ON OPERATOR CLASS crm.name_gist_ops USING gist IS
+  'GiST index of person names for ORDER BY name <-> q (exact nearest names; distances computed from the index); use crm.name_gin_ops for %%';
