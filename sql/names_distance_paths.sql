@@ -79,12 +79,16 @@ END $$;
 -- Random pairs: a of 0 to 40 letters over a 4-letter alphabet, b = a with
 -- random deletions, substitutions and insertions (so most distances are
 -- small, around max_d), plus a fifth of unrelated pairs; u and v are the
--- same pairs with the letters mapped to code points of 1 to 3 UTF-8 bytes
--- (decoded path), and ua the ASCII a against the mapped b (mixed).
+-- same pairs with the letters mapped to code points of 1 to 4 UTF-8 bytes
+-- (decoded path), s and t mapped to letters whose UTF-8 forms share their
+-- first byte (é è ë) or their last (é ©), so that the common prefix and
+-- suffix, compared on bytes, must be cut back to whole characters; a
+-- against v mixes an ASCII string with a decoded one.
 SELECT setseed(0.25);
 CREATE TABLE names_paths.pairs AS
   SELECT g, a, b, g % 5 AS max_d,
-         translate(a, 'abcd', 'aé張😀') AS u, translate(b, 'abcd', 'aé張😀') AS v
+         translate(a, 'abcd', 'aé張😀') AS u, translate(b, 'abcd', 'aé張😀') AS v,
+         translate(a, 'abcd', 'éè©ë') AS s, translate(b, 'abcd', 'éè©ë') AS t
     FROM (SELECT g, a,
                  CASE WHEN g % 5 = 4 THEN
                    (SELECT string_agg(substr('abcd', 1 + floor(random() * 4)::int, 1), '')
@@ -102,7 +106,8 @@ CREATE TABLE names_paths.pairs AS
                     FROM generate_series(1, 2000) g) s) t;
 -- Long pairs (the dynamic programmes): 60 to 140 letters, a few edits apart.
 INSERT INTO names_paths.pairs
-  SELECT 10000 + g, a, b, (g % 4) * 3, translate(a, 'abcd', 'aé張😀'), translate(b, 'abcd', 'aé張😀')
+  SELECT 10000 + g, a, b, (g % 4) * 3, translate(a, 'abcd', 'aé張😀'), translate(b, 'abcd', 'aé張😀'),
+         translate(a, 'abcd', 'éè©ë'), translate(b, 'abcd', 'éè©ë')
     FROM (SELECT g, a, overlay(overlay(a placing 'dd' from 1 + g % 50 for g % 3) placing 'c' from 55 for 1) AS b
             FROM (SELECT g, (SELECT string_agg(substr('abcd', 1 + floor(random() * 4)::int, 1), '')
                                FROM generate_series(1, 60 + floor(random() * 81)::int + g * 0)) AS a
@@ -124,9 +129,11 @@ SELECT count(*) AS pairs,
 -- Levenshtein: ASCII, decoded and mixed paths, with and without max_d.
 SELECT count(*) FILTER (WHERE crm.levenshtein(a, b) <> lev) AS ascii,
        count(*) FILTER (WHERE crm.levenshtein(u, v) <> lev) AS decoded,
+       count(*) FILTER (WHERE crm.levenshtein(s, t) <> lev) AS shared_bytes,
        count(*) FILTER (WHERE crm.levenshtein(a, v) <> names_paths.levenshtein(a, v)) AS mixed,
        count(*) FILTER (WHERE crm.levenshtein(a, b, max_d) <> least(lev, max_d + 1)) AS ascii_max,
        count(*) FILTER (WHERE crm.levenshtein(u, v, max_d) <> least(lev, max_d + 1)) AS decoded_max,
+       count(*) FILTER (WHERE crm.levenshtein(s, t, max_d) <> least(lev, max_d + 1)) AS shared_max,
        count(*) FILTER (WHERE crm.levenshtein(a, b, 0) <> least(lev, 1)) AS ascii_max_0,
        count(*) FILTER (WHERE crm.levenshtein(u, v, 0) <> least(lev, 1)) AS decoded_max_0,
        count(*) FILTER (WHERE crm.levenshtein(a, b, NULL) <> lev) AS null_max_d,
@@ -136,8 +143,10 @@ SELECT count(*) FILTER (WHERE crm.levenshtein(a, b) <> lev) AS ascii,
 -- Damerau-Levenshtein (optimal string alignment) against the PL/pgSQL reference.
 SELECT count(*) FILTER (WHERE crm.damerau_levenshtein(a, b) <> osa) AS ascii,
        count(*) FILTER (WHERE crm.damerau_levenshtein(u, v) <> osa) AS decoded,
+       count(*) FILTER (WHERE crm.damerau_levenshtein(s, t) <> osa) AS shared_bytes,
        count(*) FILTER (WHERE crm.damerau_levenshtein(a, b, max_d) <> least(osa, max_d + 1)) AS ascii_max,
        count(*) FILTER (WHERE crm.damerau_levenshtein(u, v, max_d) <> least(osa, max_d + 1)) AS decoded_max,
+       count(*) FILTER (WHERE crm.damerau_levenshtein(s, t, max_d) <> least(osa, max_d + 1)) AS shared_max,
        count(*) FILTER (WHERE crm.damerau_levenshtein(u, v, 0) <> least(osa, 1)) AS decoded_max_0,
        count(*) FILTER (WHERE crm.damerau_levenshtein(b, a) <> osa) AS asymmetric
   FROM names_paths.pairs;
@@ -148,6 +157,7 @@ SELECT count(*) FILTER (WHERE crm.damerau_levenshtein(a, b) <> osa) AS ascii,
 SELECT count(*) FILTER (WHERE abs(crm.jaro_winkler(a, b) - jw) > 1e-12) AS ascii,
        count(*) FILTER (WHERE abs(crm.jaro_winkler(u, v) - jw) > 1e-12) AS decoded,
        count(*) FILTER (WHERE crm.jaro_winkler(a, b) <> crm.jaro_winkler(u, v)) AS paths_differ,
+       count(*) FILTER (WHERE crm.jaro_winkler(s, t) <> crm.jaro_winkler(u, v)) AS shared_bytes,
        count(*) FILTER (WHERE abs(crm.jaro_winkler(b, a) - names_paths.jaro_winkler(b, a)) > 1e-12) AS swapped
   FROM names_paths.pairs;
 
@@ -163,7 +173,9 @@ SELECT a, b, m AS max_d,
                ('Johnson', 'Johnsen', 1), ('Johnson', 'Jonson', 1), ('Jöhnson', 'Jönson', 1),
                ('abcdef', 'abcdefgh', 2), ('abcdef', 'abcdefghi', 2), ('張三豐', '張三豐李四', 1),
                ('xabcdef', 'abcdefx', 1), ('xabcdef', 'abcdefx', 2), ('ab', 'ba', 0),
-               ('ab', 'ba', 1), ('ab', 'ba', 2), ('abcdefgh', 'badcfehg', 3)) AS t(a, b, m);
+               ('ab', 'ba', 1), ('ab', 'ba', 2), ('abcdefgh', 'badcfehg', 3),
+               ('é', 'è', 0), ('aéb', 'aèb', 1), ('é', '©', 1), ('x😀y', 'x😁y', 1), ('😀😁', '😁😀', 1),
+               ('張三豐', '張三丰', 0), ('éé', 'é', 0), ('éé', 'é', 1)) AS t(a, b, m);
 
 -- Strings past 64 characters mixing ASCII and other scripts: an edit in the
 -- middle of a long common prefix and suffix; a long and a short string.

@@ -365,6 +365,41 @@ bitpar_distance(const void *p, int np, const void *s, int ns, int max_d,
 }
 
 /*
+ * common_bytes: the length of the common prefix (back = false) or suffix
+ * (back = true) of byte strings a (na) and b (nb), at most n; eight bytes at
+ * a time on little-endian machines, the first differing byte found from the
+ * lowest (prefix) or highest (suffix) set bit of the XOR of two words.
+ */
+static pg_attribute_always_inline int
+common_bytes(const unsigned char *a, int na, const unsigned char *b, int nb,
+			 int n, bool back)
+{
+	int			k = 0;
+
+#ifndef WORDS_BIGENDIAN
+	for (; k + 8 <= n; k += 8)
+	{
+		uint64		x,
+					y;
+
+		memcpy(&x, back ? a + na - k - 8 : a + k, 8);
+		memcpy(&y, back ? b + nb - k - 8 : b + k, 8);
+		x ^= y;
+		if (x != 0)
+			return k + (back ? 7 - pg_leftmost_one_pos64(x) / 8 :
+						pg_rightmost_one_pos64(x) / 8);
+	}
+#endif
+	if (back)
+		while (k < n && a[na - 1 - k] == b[nb - 1 - k])
+			k++;
+	else
+		while (k < n && a[k] == b[k])
+			k++;
+	return k;
+}
+
+/*
  * strip_affix: remove the common prefix and suffix of a and b (an exact
  * reduction for Levenshtein and optimal string alignment: an optimal
  * alignment matches them); returns the prefix length, by which the caller
@@ -700,6 +735,38 @@ decode_arg(const DistArg *arg, uint32 *stack, int *n)
 }
 
 /*
+ * strip_utf8: remove from two UTF-8 arguments their common prefix and suffix
+ * in whole code points (bytes compared, the cut moved back to where a
+ * character starts), and count the code points left.  Text that differs in
+ * a character or two, such as a name in traditional and in simplified
+ * script, is then decoded only around the difference.
+ */
+static void
+strip_utf8(DistArg *A, DistArg *B)
+{
+	const unsigned char *a = (const unsigned char *) A->s;
+	const unsigned char *b = (const unsigned char *) B->s;
+	int			pre,
+				suf;
+
+#define CONTINUES(c) (((c) & 0xC0) == 0x80)
+	pre = common_bytes(a, A->len, b, B->len, Min(A->len, B->len), false);
+	while (pre > 0 && ((pre < A->len && CONTINUES(a[pre])) ||
+					   (pre < B->len && CONTINUES(b[pre]))))
+		pre--;
+	suf = common_bytes(a, A->len, b, B->len, Min(A->len, B->len) - pre, true);
+	while (suf > 0 && CONTINUES(a[A->len - suf]))
+		suf--;
+#undef CONTINUES
+	A->s += pre;
+	B->s += pre;
+	A->len -= pre + suf;
+	B->len -= pre + suf;
+	A->nchars = CrmUtf8Length(A->s, A->len);
+	B->nchars = CrmUtf8Length(B->s, B->len);
+}
+
+/*
  * get_max_d: the optional max_d argument; NULL means no limit, a negative
  * value is an error (22023).
  */
@@ -759,7 +826,8 @@ crm_jaro_winkler(PG_FUNCTION_ARGS)
  * points, inlined into each with constant flags.  NULL text arguments give
  * NULL (the 3-argument forms are not STRICT so that a NULL max_d can mean no
  * limit).  Two ASCII strings are measured on their bytes; otherwise a length
- * difference above max_d is answered before decoding.
+ * difference above max_d is answered before decoding, and only what lies
+ * between the common prefix and suffix is decoded.
  */
 static pg_attribute_always_inline Datum
 levenshtein_common(FunctionCallInfo fcinfo, bool damerau, bool with_max)
@@ -787,6 +855,16 @@ levenshtein_common(FunctionCallInfo fcinfo, bool damerau, bool with_max)
 	clamped = clamp_max_d(A.nchars, B.nchars, max_d);
 	if (clamped >= 0 && abs(A.nchars - B.nchars) > clamped)
 		PG_RETURN_INT32(clamped + 1);
+	strip_utf8(&A, &B);
+	if (A.nchars == 0 || B.nchars == 0)
+	{
+		int			d = Max(A.nchars, B.nchars);
+
+		PG_RETURN_INT32((clamped >= 0 && d > clamped) ? clamped + 1 : d);
+	}
+	/* two different characters (stripping leaves differing ends) */
+	if (A.nchars == 1 && B.nchars == 1)
+		PG_RETURN_INT32(1);
 	a = decode_arg(&A, sa, &na);
 	b = decode_arg(&B, sb, &nb);
 	if (damerau)

@@ -11,10 +11,14 @@ SET search_path = bench_names, public;
 SET max_parallel_workers_per_gather = 0;
 SET jit = off;
 
--- cpu_ns(): this backend's CPU time so far, in ns (NULL if unknown).
+-- cpu_ns(): this backend's CPU time so far, in ns (NULL if unknown).  The
+-- kernel brings a running task's figure up to date only at a scheduler tick
+-- or a context switch, so a short sleep first makes it exact (without it,
+-- runs of a few ms read as 0 or as a whole tick).
 CREATE FUNCTION pg_temp.cpu_ns() RETURNS bigint
   LANGUAGE plpgsql AS $$
 BEGIN
+  PERFORM pg_sleep(0.0001);
   RETURN split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint;
 EXCEPTION WHEN others THEN
   RETURN NULL;
@@ -61,9 +65,10 @@ BEGIN
       c0 := pg_temp.cpu_ns();
       t0 := clock_timestamp();
       EXECUTE q;
+      q := extract(epoch FROM clock_timestamp() - t0) * 1000;
       c1 := pg_temp.cpu_ns();
       UPDATE percall
-         SET ms = least(ms, extract(epoch FROM clock_timestamp() - t0) * 1000),
+         SET ms = least(ms, q::float8),
              cpu_ms = CASE WHEN c0 IS NULL OR c1 IS NULL THEN NULL ELSE least(cpu_ms, (c1 - c0) / 1e6) END
        WHERE ord = r.ord;
     END LOOP;
