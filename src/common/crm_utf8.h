@@ -50,7 +50,7 @@ extern int	CrmUtf8Length(const char *s, int len);
  * shifted when the string has eight, else two overlapping loads of four or
  * two.  No loop, so no branch mispredicted on the length.
  */
-static inline uint64
+static pg_attribute_always_inline uint64
 CrmUtf8TailWord(const char *s, int len, int i)
 {
 	int			n = len - i;
@@ -94,7 +94,7 @@ CrmUtf8TailWord(const char *s, int len, int i)
  * by CrmUtf8TailWord on little-endian machines; ASCII text, the common
  * case, is only tested; other text is counted in a second pass.
  */
-static inline int
+static pg_attribute_always_inline int
 CrmUtf8Scan(const char *s, int len, bool *ascii)
 {
 	const uint64 hibits = UINT64CONST(0x8080808080808080);

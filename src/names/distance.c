@@ -412,11 +412,19 @@ strip_affix(const void *a, int *na, const void *b, int *nb, bool wide)
 				pre = 0,
 				suf = 0;
 
-	while (pre < n && char_at(a, pre, wide) == char_at(b, pre, wide))
-		pre++;
-	while (suf < n - pre &&
-		   char_at(a, *na - 1 - suf, wide) == char_at(b, *nb - 1 - suf, wide))
-		suf++;
+	if (wide)
+	{
+		while (pre < n && char_at(a, pre, wide) == char_at(b, pre, wide))
+			pre++;
+		while (suf < n - pre &&
+			   char_at(a, *na - 1 - suf, wide) == char_at(b, *nb - 1 - suf, wide))
+			suf++;
+	}
+	else
+	{
+		pre = common_bytes(a, *na, b, *nb, n, false);
+		suf = common_bytes(a, *na, b, *nb, n - pre, true);
+	}
 	*na -= pre + suf;
 	*nb -= pre + suf;
 	return pre;
