@@ -83,7 +83,9 @@ END $$;
 -- (decoded path), s and t mapped to letters whose UTF-8 forms share their
 -- first byte (é è ë) or their last (é ©), so that the common prefix and
 -- suffix, compared on bytes, must be cut back to whole characters; a
--- against v mixes an ASCII string with a decoded one.
+-- against v mixes an ASCII string with a decoded one; ascii_inside wraps a
+-- and b in non-ASCII letters, which the common prefix and suffix remove,
+-- leaving ASCII to compare.
 SELECT setseed(0.25);
 CREATE TABLE names_paths.pairs AS
   SELECT g, a, b, g % 5 AS max_d,
@@ -130,6 +132,7 @@ SELECT count(*) AS pairs,
 SELECT count(*) FILTER (WHERE crm.levenshtein(a, b) <> lev) AS ascii,
        count(*) FILTER (WHERE crm.levenshtein(u, v) <> lev) AS decoded,
        count(*) FILTER (WHERE crm.levenshtein(s, t) <> lev) AS shared_bytes,
+       count(*) FILTER (WHERE crm.levenshtein('ü' || a || '張', 'ü' || b || '張', max_d) <> least(lev, max_d + 1)) AS ascii_inside,
        count(*) FILTER (WHERE crm.levenshtein(a, v) <> names_paths.levenshtein(a, v)) AS mixed,
        count(*) FILTER (WHERE crm.levenshtein(a, b, max_d) <> least(lev, max_d + 1)) AS ascii_max,
        count(*) FILTER (WHERE crm.levenshtein(u, v, max_d) <> least(lev, max_d + 1)) AS decoded_max,
@@ -144,6 +147,7 @@ SELECT count(*) FILTER (WHERE crm.levenshtein(a, b) <> lev) AS ascii,
 SELECT count(*) FILTER (WHERE crm.damerau_levenshtein(a, b) <> osa) AS ascii,
        count(*) FILTER (WHERE crm.damerau_levenshtein(u, v) <> osa) AS decoded,
        count(*) FILTER (WHERE crm.damerau_levenshtein(s, t) <> osa) AS shared_bytes,
+       count(*) FILTER (WHERE crm.damerau_levenshtein('ü' || a || '張', 'ü' || b || '張') <> osa) AS ascii_inside,
        count(*) FILTER (WHERE crm.damerau_levenshtein(a, b, max_d) <> least(osa, max_d + 1)) AS ascii_max,
        count(*) FILTER (WHERE crm.damerau_levenshtein(u, v, max_d) <> least(osa, max_d + 1)) AS decoded_max,
        count(*) FILTER (WHERE crm.damerau_levenshtein(s, t, max_d) <> least(osa, max_d + 1)) AS shared_max,
@@ -175,7 +179,8 @@ SELECT a, b, m AS max_d,
                ('xabcdef', 'abcdefx', 1), ('xabcdef', 'abcdefx', 2), ('ab', 'ba', 0),
                ('ab', 'ba', 1), ('ab', 'ba', 2), ('abcdefgh', 'badcfehg', 3),
                ('é', 'è', 0), ('aéb', 'aèb', 1), ('é', '©', 1), ('x😀y', 'x😁y', 1), ('😀😁', '😁😀', 1),
-               ('張三豐', '張三丰', 0), ('éé', 'é', 0), ('éé', 'é', 1)) AS t(a, b, m);
+               ('張三豐', '張三丰', 0), ('éé', 'é', 0), ('éé', 'é', 1),
+               ('Zoë Smith', 'Zoë Smyth', 0), ('Zoë Smiht', 'Zoë Smith', 1)) AS t(a, b, m);
 
 -- Strings past 64 characters mixing ASCII and other scripts: an edit in the
 -- middle of a long common prefix and suffix; a long and a short string.

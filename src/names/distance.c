@@ -745,7 +745,7 @@ decode_arg(const DistArg *arg, uint32 *stack, int *n)
 /*
  * strip_utf8: remove from two UTF-8 arguments their common prefix and suffix
  * in whole code points (bytes compared, the cut moved back to where a
- * character starts), and count the code points left.  Text that differs in
+ * character starts), and scan what is left (code points, all ASCII?).  Text that differs in
  * a character or two, such as a name in traditional and in simplified
  * script, is then decoded only around the difference.
  */
@@ -770,8 +770,8 @@ strip_utf8(DistArg *A, DistArg *B)
 	B->s += pre;
 	A->len -= pre + suf;
 	B->len -= pre + suf;
-	A->nchars = CrmUtf8Length(A->s, A->len);
-	B->nchars = CrmUtf8Length(B->s, B->len);
+	A->nchars = CrmUtf8Scan(A->s, A->len, &A->ascii);
+	B->nchars = CrmUtf8Scan(B->s, B->len, &B->ascii);
 }
 
 /*
@@ -873,11 +873,12 @@ levenshtein_common(FunctionCallInfo fcinfo, bool damerau, bool with_max)
 	/* two different characters (stripping leaves differing ends) */
 	if (A.nchars == 1 && B.nchars == 1)
 		PG_RETURN_INT32(1);
+	/* what differs may be ASCII (Zoë Smith / Zoë Smyth) */
+	if (A.ascii && B.ascii)
+		PG_RETURN_INT32(edit_distance(A.s, A.len, B.s, B.len, max_d, damerau, false));
 	a = decode_arg(&A, sa, &na);
 	b = decode_arg(&B, sb, &nb);
-	if (damerau)
-		PG_RETURN_INT32(CrmDamerauLevenshteinCp(a, na, b, nb, max_d));
-	PG_RETURN_INT32(CrmLevenshteinCp(a, na, b, nb, max_d));
+	PG_RETURN_INT32(edit_distance(a, na, b, nb, max_d, damerau, true));
 }
 
 /*
