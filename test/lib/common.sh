@@ -118,9 +118,10 @@ CONF
 	export PGHOST=$CRM_TMP/sock PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
 }
 
-# crm_stop_cluster: stop and remove the throwaway cluster (EXIT trap).
+# crm_stop_cluster [RC]: stop and remove the throwaway cluster (EXIT trap);
+# RC is the exit status of the run (the server log is shown when it failed).
 crm_stop_cluster() {
-	local rc=$?
+	local rc=${1:-0}
 	if [ -n "${CRM_TMP:-}" ] && [ -d "$CRM_TMP" ]; then
 		as_postgres "$(crm_pg_bindir)/pg_ctl" -D "$CRM_TMP/data" -m immediate stop >/dev/null 2>&1 || true
 		if [ "$rc" -ne 0 ] && [ -f "$CRM_TMP/data/server.log" ]; then
@@ -134,14 +135,18 @@ crm_stop_cluster() {
 
 # crm_on_exit: EXIT trap of every entry point: stop the cluster; when set-up
 # itself failed and the caller counts tests, say so in the summary format.
+# errexit is switched off first: under `set -e` any failing command in the
+# trap (a former `(exit $rc)` among them) ended the trap at once and left
+# the cluster of a failed run running.
 crm_on_exit() {
 	local rc=$?
+	set +e
 	if [ "${CRM_SETUP_DONE:-0}" != 1 ] && [ "${CRM_SUMMARY_ON_SETUP_FAILURE:-0}" = 1 ]; then
 		echo "0 passed, 1 failed (set-up failed)"
 		[ $rc -ne 0 ] || rc=1
 	fi
-	(exit $rc)
-	crm_stop_cluster
+	crm_stop_cluster "$rc"
+	exit "$rc"
 }
 
 # crm_setup: the whole preamble of every entry point.
