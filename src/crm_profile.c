@@ -17,6 +17,7 @@
 
 #include "common/areas.h"
 #include "common/compat.h"
+#include "common/relcache_gen.h"
 
 PG_MODULE_MAGIC;
 
@@ -32,6 +33,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	CrmRelcacheGenInit();
 	CrmNamesInit();
 	CrmIdentityInit();
 	CrmRfmInit();

@@ -41,9 +41,6 @@ extern int32 CrmRfmSortUniqueInt32(int32 *a, int32 n);
 extern int16 CrmRfmScorePack(int r, int f, int m);
 extern void CrmRfmScoreUnpack(int16 s, int *r, int *f, int *m);
 
-/* Capture trigger (rfm_trigger.c). */
-extern void CrmRfmRelcacheCallback(Datum arg, Oid relid);
-
 /* Segment schemes (rfm_segment.c). */
 extern Datum CrmRfmEnumValue(FunctionCallInfo fcinfo, void **slot, int scheme, int index);
 extern int	CrmRfmSegmentIndex(int16 score, int n);

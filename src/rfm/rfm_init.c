@@ -4,18 +4,15 @@
  */
 #include "postgres.h"
 
-#include "utils/inval.h"
-
 #include "common/areas.h"
 #include "rfm/rfm.h"
 
 /*
- * CrmRfmInit: the area's start-up, once per backend from _PG_init: the
- * capture trigger's cache of resolved log tables listens to relcache
- * invalidations.  The area has no settings.
+ * CrmRfmInit: the area's start-up, once per backend from _PG_init.  The area
+ * has no settings; the capture trigger's cache of resolved log tables follows
+ * CrmRelcacheGeneration (common/relcache_gen.h).
  */
 void
 CrmRfmInit(void)
 {
-	CacheRegisterRelcacheCallback(CrmRfmRelcacheCallback, (Datum) 0);
 }

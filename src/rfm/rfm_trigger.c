@@ -40,6 +40,7 @@
 #include "utils/tuplestore.h"
 #include "utils/varlena.h"
 
+#include "common/relcache_gen.h"
 #include "rfm/rfm.h"
 
 /* Resolution of the trigger arguments, per statement (fn_extra). */
@@ -49,30 +50,19 @@ typedef struct RfmCaptureCache
 	Oid			relid;			/* orders table (or partition) */
 	Oid			logid;			/* delta log, InvalidOid when unusable */
 	AttrNumber	att[3];			/* customer, time, amount in orders */
-	uint64		gen;			/* capture_gen when resolved */
+	uint64		gen;			/* CrmRelcacheGeneration when resolved */
 } RfmCaptureCache;
 
 /*
  * Successful resolutions are also kept for the backend's life, so that a
  * one-row INSERT does not look the log up again: any relcache invalidation
  * (DDL on the orders table, its log, their triggers or owners) bumps
- * capture_gen and makes every entry stale.  Failures are never kept: they
- * warn once per statement.
+ * CrmRelcacheGeneration (common/relcache_gen.h) and makes every entry stale.
+ * Failures are never kept: they warn once per statement.
  */
 #define RFM_CAPTURE_SLOTS 16
 static RfmCaptureCache capture_cache[RFM_CAPTURE_SLOTS];
 static int	capture_next = 0;
-static uint64 capture_gen = 1;
-
-/*
- * CrmRfmRelcacheCallback: a relation changed somewhere: forget every
- * resolved capture trigger.  Registered by CrmRfmInit.
- */
-void
-CrmRfmRelcacheCallback(Datum arg, Oid relid)
-{
-	capture_gen++;
-}
 
 /*
  * rfm_capture_lookup: the backend-level resolution of a trigger, if fresh.
@@ -83,7 +73,7 @@ rfm_capture_lookup(Oid tgoid, Oid relid, RfmCaptureCache *out)
 	int			i;
 
 	for (i = 0; i < RFM_CAPTURE_SLOTS; i++)
-		if (capture_cache[i].gen == capture_gen && capture_cache[i].tgoid == tgoid &&
+		if (capture_cache[i].gen == CrmRelcacheGeneration && capture_cache[i].tgoid == tgoid &&
 			capture_cache[i].relid == relid)
 		{
 			*out = capture_cache[i];
@@ -341,13 +331,13 @@ crm_rfm_capture(PG_FUNCTION_ARGS)
 		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RfmCaptureCache));
 		fcinfo->flinfo->fn_extra = c;
 	}
-	if (c->gen != capture_gen || c->tgoid != td->tg_trigger->tgoid ||
+	if (c->gen != CrmRelcacheGeneration || c->tgoid != td->tg_trigger->tgoid ||
 		c->relid != RelationGetRelid(td->tg_relation))
 	{
 		if (!rfm_capture_lookup(td->tg_trigger->tgoid, RelationGetRelid(td->tg_relation), c))
 		{
 			rfm_capture_resolve(td, c);
-			c->gen = capture_gen;
+			c->gen = CrmRelcacheGeneration;
 			if (OidIsValid(c->logid))
 			{
 				capture_cache[capture_next] = *c;
