@@ -70,6 +70,19 @@ RESET ROLE;
 SELECT source_key, channel, full_name FROM crm.record WHERE source_id = :sid ORDER BY source_key;
 SELECT order_key, customer_key, amount FROM crm.order_queue WHERE source_id = :osid
 UNION ALL SELECT order_key, customer_key, amount FROM crm.order_fact WHERE source_id = :osid;
+-- a trigger verified once is not looked up again in later transactions of
+-- the session, but any change to the registrations (crm.source) makes every
+-- session verify again: once the mapping no longer matches the trigger's
+-- arguments the next write is refused, and accepted again when it matches
+INSERT INTO views_sec.orders VALUES (2, 2, '2025-01-02', 20);
+UPDATE crm.source SET columns = columns || '{"amount": "cust"}' WHERE source_id = :osid;
+\set VERBOSITY terse
+INSERT INTO views_sec.orders VALUES (3, 2, '2025-01-03', 30);
+\set VERBOSITY default
+UPDATE crm.source SET columns = columns || '{"amount": "amt"}' WHERE source_id = :osid;
+INSERT INTO views_sec.orders VALUES (3, 2, '2025-01-03', 30);
+SELECT order_key, amount FROM crm.order_queue WHERE source_id = :osid
+UNION ALL SELECT order_key, amount FROM crm.order_fact WHERE source_id = :osid ORDER BY 1;
 -- PUBLIC holds EXECUTE on no SECURITY DEFINER function and no helper (only
 -- views_as_of and views_active_days, which the views call: public on purpose)
 SELECT p.oid::regprocedure AS function

@@ -41,11 +41,13 @@
 #include "utils/date.h"
 #include "utils/datum.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
+#include "common/relcache_gen.h"
 #include "views/views.h"
 
 /* What a registered table is; the first trigger argument. */
@@ -535,21 +537,39 @@ same_columns(Relation rel, HeapTuple oldtup, HeapTuple newtup, char **args,
 }
 
 /*
+ * Triggers verified by verify_trigger, kept for the backend's life: an entry
+ * is valid while CrmRelcacheGeneration has not moved (common/relcache_gen.h:
+ * any relcache invalidation bumps it): dropping or recreating a trigger invalidates
+ * its table, and every change to crm.source invalidates crm.source through
+ * the statement trigger crm.views_source_changed(), in this session at the
+ * next command and in the others when the change commits.  Failures are
+ * never kept.
+ */
+#define VERIFIED_SLOTS 32
+
+typedef struct VerifiedTrigger
+{
+	Oid			tgoid;
+	Oid			relid;
+	uint64		gen;
+} VerifiedTrigger;
+
+static VerifiedTrigger verified[VERIFIED_SLOTS];
+static int	verified_next = 0;
+
+/*
  * verify_trigger: refuse (42501) a crm.capture trigger that is not the one
  * crm.register_* created.  crm.capture is SECURITY DEFINER, so a role that
  * attached it to a table of its own with made-up arguments could otherwise
  * write crm_profile's tables for any source.  The source id named in the
  * arguments must be registered on this very table, and the arguments must
- * be exactly those of its registration.  The answer is kept for the rest of
- * the transaction (per trigger), so the hot path pays one lookup per
- * statement kind and transaction, not one per row.
+ * be exactly those of its registration.  A positive answer is kept in
+ * verified[] until the next relcache invalidation, so the hot path pays one
+ * lookup per trigger and session, not one per transaction or row.
  */
 static void
 verify_trigger(Trigger *tg, Relation rel)
 {
-	static LocalTransactionId ok_lxid = InvalidLocalTransactionId;
-	static Oid	ok_tgoid = InvalidOid;
-	static Oid	ok_relid = InvalidOid;
 	Datum		v[3];
 	Datum	   *elems;
 	bool		ok = false;
@@ -557,9 +577,10 @@ verify_trigger(Trigger *tg, Relation rel)
 	int			rc;
 	int			save_nestlevel;
 
-	if (ok_lxid == MyProc->lxid && ok_tgoid == tg->tgoid &&
-		ok_relid == RelationGetRelid(rel))
-		return;
+	for (k = 0; k < VERIFIED_SLOTS; k++)
+		if (verified[k].gen == CrmRelcacheGeneration && verified[k].tgoid == tg->tgoid &&
+			verified[k].relid == RelationGetRelid(rel))
+			return;
 
 	v[0] = DirectFunctionCall1(int4in, CStringGetDatum(tg->tgargs[1]));
 	v[1] = ObjectIdGetDatum(RelationGetRelid(rel));
@@ -595,9 +616,30 @@ verify_trigger(Trigger *tg, Relation rel)
 						tg->tgname, RelationGetRelationName(rel)),
 				 errdetail("Source %s is not registered on this table with these arguments.", tg->tgargs[1]),
 				 errhint("Create the trigger with crm.register_customers, crm.register_orders or crm.register_events.")));
-	ok_lxid = MyProc->lxid;
-	ok_tgoid = tg->tgoid;
-	ok_relid = RelationGetRelid(rel);
+	verified[verified_next].tgoid = tg->tgoid;
+	verified[verified_next].relid = RelationGetRelid(rel);
+	verified[verified_next].gen = CrmRelcacheGeneration;
+	verified_next = (verified_next + 1) % VERIFIED_SLOTS;
+}
+
+PG_FUNCTION_INFO_V1(crm_views_source_changed);
+
+/*
+ * crm_views_source_changed: statement trigger on crm.source.  A registration
+ * changed: send a relcache invalidation of crm.source, so that every session
+ * verifies its capture triggers again (CrmRelcacheGeneration).
+ */
+Datum
+crm_views_source_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("crm.views_source_changed() must be called as a trigger")));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(td->tg_relation));
+	return PointerGetDatum(NULL);
 }
 
 PG_FUNCTION_INFO_V1(crm_capture);

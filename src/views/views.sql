@@ -26,6 +26,15 @@ CREATE TABLE crm.source (
 COMMENT ON TABLE crm.source IS
   'registered application tables: kind (customers, orders, events), the table, the role of each mapped column, for orders and events the customers source their customer column refers to, and for customers the identity resolution source that follows the same rows (identity_owned: registered by crm.register_customers)';
 SELECT pg_catalog.pg_extension_config_dump('crm.source', '');
+
+CREATE FUNCTION crm.views_source_changed() RETURNS trigger
+  LANGUAGE C VOLATILE PARALLEL UNSAFE
+  AS 'MODULE_PATHNAME', 'crm_views_source_changed';
+COMMENT ON FUNCTION crm.views_source_changed() IS
+  'statement trigger on crm.source: a change to the registrations makes every session verify its capture triggers again (sends a relcache invalidation; writes nothing)';
+CREATE TRIGGER source_changed
+  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON crm.source
+  FOR EACH STATEMENT EXECUTE FUNCTION crm.views_source_changed();
 COMMENT ON SEQUENCE crm.source_source_id_seq IS 'source ids of crm.source';
 SELECT pg_catalog.pg_extension_config_dump('crm.source_source_id_seq', '');
 
@@ -1437,3 +1446,4 @@ REVOKE EXECUTE ON FUNCTION crm.views_trigger_args(integer) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION crm.views_load(integer) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION crm.views_expr(text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION crm.views_forget(integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION crm.views_source_changed() FROM PUBLIC;
