@@ -51,4 +51,6 @@ CREATE TABLE bench.big AS
     FROM rec
    ORDER BY e, c
    LIMIT :n;
+-- Each row is one identity record: crm.identity_register requires a unique key.
+ALTER TABLE bench.big ADD PRIMARY KEY (rec_id);
 
