@@ -98,6 +98,34 @@ UPDATE crm.order_fact SET amount = 27 WHERE source_id = (SELECT source_id FROM c
 SELECT step, rows > 0 AS scored FROM crm.refresh(ARRAY['rfm', 'churn']) WHERE step = 'churn';
 SET client_min_messages = warning;
 
+-- manual tags follow their customers when identity merges them: web user 26
+-- is tagged, then becomes a copy of web user 25; after the refresh both
+-- records carry one golden id, which has the tag, and the merged-away id is
+-- gone from crm.customer_tags and from the audience (QA V7)
+INSERT INTO crm.tags (name, category) VALUES ('views_360_manual', 'basic');
+SELECT g.golden_id AS g25 FROM crm.golden_map g JOIN crm.source s USING (source_id)
+ WHERE s.relation = 'views_360.web_users'::regclass AND g.source_key = '25' \gset
+SELECT g.golden_id AS g26 FROM crm.golden_map g JOIN crm.source s USING (source_id)
+ WHERE s.relation = 'views_360.web_users'::regclass AND g.source_key = '26' \gset
+SELECT :g25 <> :g26 AS distinct_customers;
+SELECT crm.tag_customer(:g26, 'views_360_manual') IS NOT NULL AS tagged;
+UPDATE views_360.web_users w SET name = o.name, mobile = o.mobile, mail = o.mail
+  FROM views_360.web_users o WHERE w.uid = 26 AND o.uid = 25;
+SET client_min_messages = error;
+SELECT step FROM crm.refresh(ARRAY['changes', 'identity']);
+SET client_min_messages = warning;
+SELECT count(DISTINCT g.golden_id) AS golden_ids_of_25_and_26,
+	   bool_and(g.golden_id <> :g26 OR g.golden_id = :g25) AS one_survivor
+  FROM crm.golden_map g JOIN crm.source s USING (source_id)
+ WHERE s.relation = 'views_360.web_users'::regclass AND g.source_key IN ('25', '26');
+SELECT crm.audience_count('views_360_manual') AS tagged_customers,
+	   crm.audience('views_360_manual') OPERATOR(crm.=) crm.tagset_agg(g.golden_id) AS tag_on_the_merged_id
+  FROM crm.golden_map g JOIN crm.source s USING (source_id)
+ WHERE s.relation = 'views_360.web_users'::regclass AND g.source_key = '26';
+SELECT count(*) AS rows_of_the_gone_id FROM crm.customer_tags WHERE customer_id = :g26;
+SELECT count(*) AS members FROM crm.audience_members('views_360_manual');
+DELETE FROM crm.tags WHERE name = 'views_360_manual';
+
 DELETE FROM crm.tags WHERE name = 'views_360_big';
 SELECT crm.unregister('views_360.tickets') + crm.unregister('views_360.orders')
 	   + crm.unregister('views_360.store_members') + crm.unregister('views_360.web_users') AS removed;

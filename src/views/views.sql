@@ -1109,6 +1109,35 @@ BEGIN
 			ANALYZE crm.identity_record;
 			ANALYZE crm.record;
 			SELECT * INTO lk FROM crm.identity_link();
+			-- manual tags follow their customers: a golden id whose records
+			-- now carry other golden ids (merged into another customer, or
+			-- split) passes its tags on to each of them, and is untagged if
+			-- it no longer exists.  Rule tags are copied too; the tags step
+			-- re-applies the rules.  Golden ids that only lost records keep
+			-- their tags; tags of ids identity never made are not touched.
+			WITH g AS (
+				SELECT s.source_id, i.source_key, i.golden_id
+				  FROM crm.identity_record i JOIN crm.source s ON s.identity_source = i.source
+				 WHERE i.golden_id IS NOT NULL),
+			mv AS (
+				SELECT DISTINCT m.golden_id AS old_id, g.golden_id AS new_id
+				  FROM crm.golden_map m JOIN g USING (source_id, source_key)
+				 WHERE m.golden_id <> g.golden_id),
+			moved AS (
+				INSERT INTO crm.customer_tags AS t (customer_id, tags)
+				SELECT mv.new_id, crm.tagset_union_agg(ct.tags)
+				  FROM mv JOIN crm.customer_tags ct ON ct.customer_id = mv.old_id
+				 GROUP BY mv.new_id
+				ON CONFLICT (customer_id) DO UPDATE SET tags = t.tags OPERATOR(crm.|) excluded.tags
+				 WHERE NOT excluded.tags OPERATOR(crm.<@) t.tags
+				RETURNING 1),
+			gone AS (
+				DELETE FROM crm.customer_tags ct
+				 USING (SELECT DISTINCT old_id FROM mv) o
+				 WHERE ct.customer_id = o.old_id
+				   AND NOT EXISTS (SELECT FROM g WHERE g.golden_id = o.old_id)
+				RETURNING 1)
+			SELECT (SELECT count(*) FROM moved) + (SELECT count(*) FROM gone) INTO n;
 			-- golden ids of the registered customers tables
 			WITH g AS (
 				SELECT s.source_id, i.source_key, i.golden_id
